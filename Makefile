@@ -1,0 +1,101 @@
+# The pain-education assistant: `make run` sets everything up and serves the bot,
+# `make test` runs the whole suite. Every rasa path lives here, nowhere else.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON311 ?= $(shell command -v python3.11 || echo $(HOME)/.pyenv/versions/3.11.7/bin/python3.11)
+PYTHON310 ?= $(or $(wildcard $(HOME)/.pyenv/versions/3.10.13/bin/python3.10),$(shell command -v python3.10))
+
+VENV := .venv
+VENV_RASA := .venv-rasa
+PY := $(VENV)/bin/python
+RASA_PY := $(VENV_RASA)/bin/python
+RASA := $(VENV_RASA)/bin/rasa
+
+# The one place that names Rasa's inputs.
+RASA_CONFIG := config.yml
+RASA_DOMAIN := bot/domain
+RASA_DATA := bot/nlu stories
+RASA_TEST_STORIES := tests/stories
+RASA_ENDPOINTS := bot/endpoints.yml
+RASA_CREDENTIALS := bot/credentials.yml
+RASA_MODEL_DIR := models
+RASA_MODEL_NAME := pain-assistant
+
+export RASA_TELEMETRY_ENABLED := false
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PYTHONDONTWRITEBYTECODE := 1
+export RASA_CONFIG RASA_DOMAIN RASA_DATA RASA_ENDPOINTS RASA_CREDENTIALS RASA_MODEL_DIR RASA_MODEL_NAME
+
+.PHONY: help setup index model run chat test lint validate test-stories nlu-report \
+        test-unit test-rasa-unit browser-deps eval bench clean
+
+help:
+	@echo "make run    set up both environments, build the index, train, serve the bot"
+	@echo "make test   run the whole suite"
+	@echo "make chat   talk to the bot in this terminal"
+	@echo "make eval   retrieval evaluation;  make bench  retrieval benchmark"
+
+# ---- environments ---------------------------------------------------------
+$(VENV)/.installed: requirements/app.txt requirements/dev.txt requirements/app.lock
+	@test -x "$(PYTHON311)" || { echo "Python 3.11 not found (set PYTHON311=...)"; exit 1; }
+	test -x $(PY) || $(PYTHON311) -m venv $(VENV)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -r requirements/app.txt -r requirements/dev.txt -c requirements/app.lock
+	touch $@
+
+$(VENV_RASA)/.installed: requirements/rasa.txt requirements/rasa.lock
+	@test -x "$(PYTHON310)" || { echo "Python 3.10 not found: pyenv install 3.10.13 (or set PYTHON310=...)"; exit 1; }
+	test -x $(RASA_PY) || $(PYTHON310) -m venv $(VENV_RASA)
+	$(RASA_PY) -m pip install --quiet -r requirements/rasa.txt -c requirements/rasa.lock
+	touch $@
+
+setup: $(VENV)/.installed $(VENV_RASA)/.installed
+
+# ---- artefacts (rebuilt only when their inputs change) ---------------------
+index: $(VENV)/.installed
+	$(PY) -m knowledge build --if-stale
+
+model: $(VENV_RASA)/.installed
+	$(RASA_PY) -m bot.train --if-changed
+
+# ---- serving --------------------------------------------------------------
+run: setup index model
+	$(PY) -m bot.serve
+
+chat: setup index model
+	$(PY) -m bot.serve --shell
+
+# ---- quality --------------------------------------------------------------
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+
+validate: $(VENV_RASA)/.installed
+	$(RASA) data validate --fail-on-warnings --domain $(RASA_DOMAIN) --data $(RASA_DATA) --config $(RASA_CONFIG)
+
+test-stories: model
+	$(RASA) test core --model $(RASA_MODEL_DIR)/$(RASA_MODEL_NAME).tar.gz --stories $(RASA_TEST_STORIES) \
+	  --endpoints $(RASA_ENDPOINTS) --fail-on-prediction-errors --out reports/core
+
+# Cross-validated NLU report: an artefact to read, not a gate.
+nlu-report: $(VENV_RASA)/.installed
+	-$(RASA) test nlu --nlu bot/nlu --config $(RASA_CONFIG) --cross-validation --folds 3 --out reports/nlu
+
+test-rasa-unit: $(VENV_RASA)/.installed
+	$(RASA_PY) -m pytest -q -p no:cacheprovider tests/bot
+
+browser-deps: $(VENV)/.installed
+	@bash tests/install_browser.sh
+
+eval: index
+	$(PY) -m knowledge eval
+
+bench: index
+	$(PY) -m knowledge.eval.benchmark
+
+test: setup index model lint validate test-stories test-rasa-unit browser-deps
+	$(PY) -m pytest --ignore=tests/bot
+
+clean:
+	rm -rf knowledge/index $(RASA_MODEL_DIR) reports var
