@@ -1,0 +1,57 @@
+"""The process-wide library behind ``knowledge.search`` and friends."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from knowledge.schema import SearchResult, Source
+
+if TYPE_CHECKING:
+    from knowledge.retriever import Retriever
+
+_lock = threading.Lock()
+_retriever: Retriever | None = None
+
+
+def get_retriever() -> Retriever:
+    """The default retriever (settings' corpus and index), loaded once on first use."""
+    global _retriever
+    with _lock:
+        if _retriever is None:
+            from knowledge.embedding import MiniLMEmbedder
+            from knowledge.retriever import Retriever
+            from knowledge.settings import load_settings
+
+            settings = load_settings()
+            _retriever = Retriever.open(settings.index_dir, settings.corpus_dir, MiniLMEmbedder())
+        return _retriever
+
+
+def set_retriever(retriever: Retriever | None) -> None:
+    """Replace the default retriever (tests use a tiny corpus); None resets it."""
+    global _retriever
+    with _lock:
+        _retriever = retriever
+
+
+def search(query: str, k: int = 3, context: str | None = None,
+           exclude: Iterable[str] = ()) -> SearchResult:
+    """Best ``k`` passages with excerpts, a confidence and an answerable decision."""
+    return get_retriever().search(query, k=k, context=context, exclude=exclude)
+
+
+def list_topics() -> list[str]:
+    """Topics the library covers, from its section headings."""
+    return get_retriever().topics()
+
+
+def suggest_topics(query: str, n: int = 3) -> list[str]:
+    """Covered topics closest to ``query``."""
+    return get_retriever().suggest_topics(query, n)
+
+
+def get_source(source_id: str) -> Source | None:
+    """The source record for a document id, or None."""
+    return get_retriever().index.sources.get(source_id)

@@ -1,0 +1,63 @@
+"""Confidence: does the library answer this question, as a calibrated probability.
+
+A logistic model over a handful of retrieval signals, fitted on the development set
+(`python -m knowledge eval --calibrate`) and stored in ``calibration.json`` with the
+threshold chosen on the same data; knowledge/README.md describes the method.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
+FEATURES = ("dense_top", "sentence_top", "lexical_top", "coverage", "unknown_terms")
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What retrieval saw for one query."""
+
+    dense_top: float  # best passage cosine (context-aware for follow-ups)
+    sentence_top: float  # best sentence cosine inside the top passages
+    lexical_top: float  # best BM25 score squashed to 0..1: s / (s + 5)
+    coverage: float  # share of the query's content terms found in the library
+    unknown_terms: float  # content words neither in the library nor repaired
+
+    def vector(self) -> list[float]:
+        return [getattr(self, name) for name in FEATURES]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Logistic weights over FEATURES, an intercept, and the answerable threshold."""
+
+    weights: tuple[float, ...]
+    intercept: float
+    threshold: float
+
+    def probability(self, signals: Signals) -> float:
+        z = self.intercept + sum(w * x for w, x in zip(self.weights, signals.vector(), strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def to_dict(self, **extra) -> dict:
+        return {"features": list(FEATURES), "weights": list(self.weights),
+                "intercept": self.intercept, "threshold": self.threshold, **extra}
+
+
+# Used only until `python -m knowledge eval --calibrate` has written calibration.json:
+# roughly "the best sentence is a fair match".
+UNCALIBRATED = Calibration(weights=(4.0, 8.0, 1.0, 1.0, -0.5), intercept=-5.0, threshold=0.5)
+
+
+def load_calibration(path: Path = CALIBRATION_PATH) -> Calibration:
+    """The stored calibration, or the rough default when none has been fitted."""
+    if not path.exists():
+        return UNCALIBRATED
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(data["features"]) != FEATURES:
+        raise ValueError(f"{path} was fitted on features {data['features']}, not {FEATURES}; "
+                         "refit with `python -m knowledge eval --calibrate`")
+    return Calibration(tuple(data["weights"]), float(data["intercept"]), float(data["threshold"]))

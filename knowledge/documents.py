@@ -1,0 +1,221 @@
+"""Reading the library: files in a corpus folder become sources and raw blocks.
+
+Plain text keeps one block per line. Markdown is parsed with markdown-it-py; HTML is
+turned into Markdown with html2text first; PDF text comes from pypdf. Metadata comes
+from ``manifest.yml`` in the corpus folder or from a file's YAML front matter; no
+field is ever guessed beyond what the document itself states.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from knowledge.schema import Source
+
+SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}
+MANIFEST = "manifest.yml"
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+_BULLET = re.compile(r"^(?:[-*•▪◦‣]|\d{1,3}[.)])\s+")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+
+
+class CorpusError(ValueError):
+    """The corpus folder or one of its documents cannot be read as stated."""
+
+
+@dataclass(frozen=True)
+class Block:
+    """One line-level unit of a document: a heading, a paragraph or a list item."""
+
+    text: str
+    kind: str = "paragraph"  # "heading" | "paragraph" | "item"
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """A document as read from disk, before cleaning."""
+
+    source: Source
+    blocks: list[Block]
+    raw: str
+
+
+def normalise(text: str) -> str:
+    """NFC, odd spaces to plain spaces, runs of spaces collapsed, ends trimmed."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def _slug(stem: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "document"
+
+
+def _load_manifest(folder: Path) -> dict[str, dict]:
+    path = folder / MANIFEST
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    entries = data.get("documents") or []
+    by_file: dict[str, dict] = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or "file" not in entry:
+            raise CorpusError(f"{path}: every document entry needs a 'file' field: {entry!r}")
+        by_file[str(entry["file"])] = entry
+    return by_file
+
+
+def _split_front_matter(text: str) -> tuple[dict, str]:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    meta = yaml.safe_load(match.group(1)) or {}
+    if not isinstance(meta, dict):
+        raise CorpusError("front matter must be a YAML mapping")
+    return meta, text[match.end():]
+
+
+def _text_blocks(text: str) -> list[Block]:
+    """One block per non-empty line; bullets and numbered lines become items."""
+    blocks = []
+    for line in text.splitlines():
+        line = normalise(line)
+        if not line:
+            continue
+        if _BULLET.match(line):
+            item = normalise(_BULLET.sub("", line, count=1))
+            if item:
+                blocks.append(Block(item, "item"))
+        else:
+            blocks.append(Block(line))
+    return blocks
+
+
+def _pdf_blocks(path: Path) -> list[Block]:
+    """PDF text joined into paragraphs: blank lines or sentence ends close one."""
+    from pypdf import PdfReader
+
+    blocks: list[Block] = []
+    for page in PdfReader(str(path)).pages:
+        paragraph: list[str] = []
+        for line in (page.extract_text() or "").splitlines() + [""]:
+            line = normalise(line)
+            if line and _BULLET.match(line):
+                if paragraph:
+                    blocks.extend(_text_blocks(" ".join(paragraph)))
+                    paragraph = []
+                blocks.extend(_text_blocks(line))
+                continue
+            if line:
+                paragraph.append(line)
+            if paragraph and (not line or line.endswith((".", "?", "!", ":"))):
+                blocks.extend(_text_blocks(" ".join(paragraph)))
+                paragraph = []
+    return blocks
+
+
+def _markdown_blocks(text: str) -> list[Block]:
+    """Headings, paragraphs and list items from Markdown, inline markup removed."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(text)
+    blocks: list[Block] = []
+    kind = "paragraph"
+    depth_items = 0
+    for tok in tokens:
+        if tok.type == "heading_open":
+            kind = "heading"
+        elif tok.type == "list_item_open":
+            depth_items += 1
+        elif tok.type == "list_item_close":
+            depth_items -= 1
+        elif tok.type == "inline":
+            parts = []
+            for child in tok.children or []:
+                if child.type in {"text", "code_inline"}:
+                    parts.append(child.content)
+                elif child.type in {"softbreak", "hardbreak"}:
+                    parts.append(" ")
+            line = normalise("".join(parts))
+            if line:
+                block_kind = kind if kind == "heading" else ("item" if depth_items else "paragraph")
+                blocks.append(Block(line, block_kind))
+            kind = "paragraph"
+    return blocks
+
+
+def _html_to_markdown(html: str) -> str:
+    import html2text
+
+    converter = html2text.HTML2Text()
+    converter.body_width = 0
+    converter.ignore_images = True
+    converter.ignore_links = True
+    converter.ignore_emphasis = True
+    return converter.handle(html)
+
+
+def read_blocks(path: Path, text: str | None) -> list[Block]:
+    """The blocks of one file, by its suffix."""
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return _pdf_blocks(path)
+    assert text is not None
+    if suffix in {".md", ".markdown"}:
+        return _markdown_blocks(text)
+    if suffix in {".html", ".htm"}:
+        return _markdown_blocks(_html_to_markdown(text))
+    return _text_blocks(text)
+
+
+def _source(doc_id: str, meta: dict, path: Path, blocks: list[Block]) -> Source:
+    title = meta.get("title")
+    if not title and meta.get("topic"):
+        title = f"Untitled article (topic: {meta['topic']})"
+    if not title:
+        heading = next((b.text for b in blocks if b.kind == "heading"), None)
+        title = heading or f"Untitled document ({path.name})"
+    date = meta.get("date")
+    return Source(
+        id=doc_id,
+        title=str(title),
+        publisher=meta.get("publisher"),
+        author=meta.get("author"),
+        kind=meta.get("kind"),
+        date=str(date) if date is not None else None,
+        url=meta.get("url"),
+        path=path.name,
+    )
+
+
+def load_corpus(folder: str | Path) -> list[RawDocument]:
+    """Every supported document in ``folder``, in file-name order, with its source."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CorpusError(f"corpus folder not found: {folder}")
+    manifest = _load_manifest(folder)
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED
+                   and not p.name.startswith(".") and p.name.lower() != "readme.md")
+    unknown = set(manifest) - {p.name for p in files}
+    if unknown:
+        raise CorpusError(f"{folder / MANIFEST} lists missing files: {sorted(unknown)}")
+    documents, seen = [], set()
+    for path in files:
+        if path.suffix.lower() == ".pdf":
+            raw, meta, body = "", {}, None
+        else:
+            raw = path.read_text(encoding="utf-8")
+            meta, body = _split_front_matter(raw)
+        meta = {**meta, **manifest.get(path.name, {})}
+        blocks = read_blocks(path, body)
+        doc_id = str(meta.get("id") or _slug(path.stem))
+        if doc_id in seen:
+            raise CorpusError(f"duplicate document id {doc_id!r} ({path.name})")
+        seen.add(doc_id)
+        documents.append(RawDocument(_source(doc_id, meta, path, blocks), blocks, raw))
+    if not documents:
+        raise CorpusError(f"no documents in {folder} (supported: {sorted(SUPPORTED)})")
+    return documents

@@ -1,0 +1,68 @@
+"""Excerpts: the one to three sentences inside a passage that best answer a query.
+
+Sentences are scored by cosine similarity to the query (their vectors are built
+with the index) plus a little for shared words. The best sentence is widened to a
+neighbour that scores nearly as well, or when it is too short to stand alone; a
+line that introduces a list ("It does not:") always brings its list along, and a
+list item brings its introduction. The excerpt is cut from the cleaned document,
+so it is verbatim, and keeps its offsets.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from knowledge.chunking import Sentence, words
+from knowledge.lexical import terms
+from knowledge.schema import Excerpt
+
+MAX_SENTENCES = 3
+MAX_EXCERPT_WORDS = 90
+SHORT_SENTENCE_WORDS = 12
+NEIGHBOUR_RATIO = 0.85
+LEXICAL_WEIGHT = 0.15
+
+
+def sentence_scores(query_vector: np.ndarray, sentence_vectors: np.ndarray,
+                    query_terms: set[str], texts: list[str]) -> np.ndarray:
+    """Cosine to the query plus a small bonus for the share of query terms present."""
+    dense = sentence_vectors @ query_vector
+    if not query_terms:
+        return dense
+    overlap = np.array([len(query_terms & set(terms(t))) / len(query_terms) for t in texts])
+    return dense + LEXICAL_WEIGHT * overlap
+
+
+def _with_list(sentences: list[Sentence], lo: int, hi: int) -> tuple[int, int]:
+    """Widen [lo, hi] so a list and its introducing line are not separated."""
+    while lo > 0 and sentences[lo].kind == "item":
+        lo -= 1
+    if sentences[hi].kind in {"intro", "item"}:
+        while hi + 1 < len(sentences) and sentences[hi + 1].kind == "item":
+            hi += 1
+    return lo, hi
+
+
+def select(doc_text: str, sentences: list[Sentence], scores: np.ndarray) -> Excerpt:
+    """The best window of whole sentences, as a verbatim excerpt with offsets."""
+    best = int(np.argmax(scores))
+    lo = hi = best
+    length = lambda a, b: words(doc_text[sentences[a].start:sentences[b].end])  # noqa: E731
+    while hi - lo + 1 < MAX_SENTENCES:
+        candidates = []
+        if lo > 0:
+            candidates.append((scores[lo - 1], lo - 1, hi))
+        if hi + 1 < len(sentences):
+            candidates.append((scores[hi + 1], lo, hi + 1))
+        if not candidates:
+            break
+        score, new_lo, new_hi = max(candidates)
+        short = length(lo, hi) < SHORT_SENTENCE_WORDS
+        if not (short or score >= NEIGHBOUR_RATIO * scores[best]):
+            break
+        if length(new_lo, new_hi) > MAX_EXCERPT_WORDS:
+            break
+        lo, hi = new_lo, new_hi
+    lo, hi = _with_list(sentences, lo, hi)
+    start, end = sentences[lo].start, sentences[hi].end
+    return Excerpt(doc_text[start:end], start, end)

@@ -1,0 +1,200 @@
+"""Hybrid retrieval over the index: dense (faiss) + BM25, fused, sentence-reranked.
+
+``Retriever.search`` returns the best passages with a verbatim excerpt each, a
+calibrated confidence, and whether the library answers the question at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from knowledge import excerpts
+from knowledge.confidence import Calibration, Signals, load_calibration
+from knowledge.embedding import Embedder
+from knowledge.index import Index, load
+from knowledge.lexical import stopwords, terms, words
+from knowledge.query import PreparedQuery, SpellRepair, prepare
+from knowledge.schema import Hit, SearchResult
+
+RRF_K = 60
+BM25_SQUASH = 5.0
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """How search ranks; the evaluation compares these and the best is the default."""
+
+    mode: str = "hybrid"  # "dense" | "bm25" | "hybrid"
+    fusion: str = "weighted"  # "weighted" | "rrf"
+    dense_weight: float = 0.7
+    rerank: bool = True  # add the best sentence's score inside each candidate
+    rerank_weight: float = 0.5
+    candidates: int = 20
+
+
+DEFAULT_CONFIG = SearchConfig()
+
+
+class Retriever:
+    """Searches one loaded index with one embedder."""
+
+    def __init__(self, index: Index, embedder: Embedder, calibration: Calibration | None = None,
+                 config: SearchConfig = DEFAULT_CONFIG, english: frozenset[str] | None = None):
+        self.index = index
+        self.embedder = embedder
+        self.calibration = calibration or load_calibration()
+        self.config = config
+        vocab = english if english is not None else getattr(embedder, "vocabulary", frozenset)()
+        self._repair = SpellRepair(index.lexical.vocabulary, vocab)
+        self._ids = {p.id: i for i, p in enumerate(index.passages)}
+        self._topics: list[str] | None = None
+        self._topic_vectors: np.ndarray | None = None
+
+    @classmethod
+    def open(cls, index_dir: Path, corpus_dir: Path, embedder: Embedder,
+             config: SearchConfig = DEFAULT_CONFIG) -> Retriever:
+        """Load a current index (StaleIndexError otherwise) and make a retriever."""
+        return cls(load(index_dir, corpus_dir, embedder), embedder, config=config)
+
+    def with_config(self, config: SearchConfig) -> Retriever:
+        """The same index and model, ranked another way (for the evaluation)."""
+        clone = object.__new__(Retriever)
+        clone.__dict__.update(self.__dict__)
+        clone.config = config
+        return clone
+
+    # ---- ranking -----------------------------------------------------------
+    def _query_vectors(self, q: PreparedQuery) -> tuple[np.ndarray, np.ndarray]:
+        texts = [q.text] + ([q.with_context] if q.with_context else [])
+        vectors = self.embedder.encode(texts)
+        search_vector = vectors.mean(axis=0)
+        search_vector /= np.linalg.norm(search_vector) or 1.0
+        return vectors[0], search_vector.astype(np.float32)
+
+    def _candidates(self, q: PreparedQuery, vector: np.ndarray, excluded: set[int]):
+        """Candidate rows with their dense, BM25 and fused scores."""
+        cfg, n = self.config, len(self.index.passages)
+        lexical_all = self.index.lexical.scores(q.with_context or q.text)
+        depth = min(n, cfg.candidates + len(excluded))
+        _, dense_rows = self.index.dense.search(vector[None, :], depth)
+        rows = [int(r) for r in dense_rows[0] if r >= 0] if cfg.mode != "bm25" else []
+        if cfg.mode != "dense":
+            rows += [int(r) for r in np.argsort(-lexical_all)[:depth] if lexical_all[r] > 0]
+        rows = [r for r in dict.fromkeys(rows) if r not in excluded]
+        if not rows:
+            return [], np.zeros(0), np.zeros(0), np.zeros(0)
+        dense = self.index.vectors[rows] @ vector
+        top_lex = float(lexical_all.max()) or 1.0
+        lexical = lexical_all[rows] / top_lex
+        if cfg.mode == "dense":
+            fused = dense.copy()
+        elif cfg.mode == "bm25":
+            fused = lexical.copy()
+        elif cfg.fusion == "rrf":
+            fused = _rrf(dense) + _rrf(lexical)
+        else:
+            fused = cfg.dense_weight * dense + (1 - cfg.dense_weight) * lexical
+        return rows, dense, lexical_all[rows], fused
+
+    def _sentence_scores(self, row: int, query_vector: np.ndarray, query_terms: set[str]):
+        lo, hi = self.index.sentence_rows[row]
+        passage = self.index.passages[row]
+        text = self.index.documents[passage.doc_id]
+        spans = self.index.sentences[row]
+        return excerpts.sentence_scores(query_vector, self.index.sentence_vectors[lo:hi],
+                                        query_terms, [text[s.start:s.end] for s in spans])
+
+    def search(self, query: str, k: int = 3, context: str | None = None,
+               exclude: Iterable[str] = ()) -> SearchResult:
+        """Best ``k`` passages for ``query`` (after ``context`` if it is a follow-up)."""
+        q = prepare(query, context, self._repair)
+        excluded = {self._ids[i] for i in exclude if i in self._ids}
+        if not words(q.text):
+            return SearchResult(query, [], 0.0, False, context)
+        query_vector, search_vector = self._query_vectors(q)
+        rows, dense, lexical, fused = self._candidates(q, search_vector, excluded)
+        if not rows:
+            return SearchResult(query, [], 0.0, False, context)
+        query_terms = set(terms(q.with_context or q.text))
+        order = np.argsort(-fused)
+        sentence_best: dict[int, tuple[float, np.ndarray]] = {}
+        rerank_depth = max(k, 8) if self.config.rerank else k
+        for i in order[:rerank_depth]:
+            scores = self._sentence_scores(rows[i], search_vector, query_terms)
+            sentence_best[int(i)] = (float(scores.max()), scores)
+        final = fused.copy()
+        if self.config.rerank:
+            for i, (best, _) in sentence_best.items():
+                final[i] += self.config.rerank_weight * best
+            order = sorted(sentence_best, key=lambda i: -final[i])
+        hits = []
+        for i in list(order)[:k]:
+            row = rows[i]
+            passage = self.index.passages[row]
+            scores = sentence_best[int(i)][1]
+            excerpt = excerpts.select(self.index.documents[passage.doc_id],
+                                      self.index.sentences[row], scores)
+            hits.append(Hit(passage, self.index.sources[passage.doc_id], excerpt, float(final[i]),
+                            {"dense": float(dense[i]), "bm25": float(lexical[i]),
+                             "fused": float(fused[i]), "sentence": sentence_best[int(i)][0]}))
+        signals = self._signals(q, dense, lexical, sentence_best)
+        confidence = self.calibration.probability(signals)
+        return SearchResult(query, hits, confidence,
+                            confidence >= self.calibration.threshold, context)
+
+    def _signals(self, q: PreparedQuery, dense, lexical, sentence_best) -> Signals:
+        content = [w for w in words(q.text) if w not in stopwords()]
+        known = self.index.lexical.terms
+        stems = terms(" ".join(content))
+        coverage = sum(t in known for t in stems) / len(stems) if stems else 0.0
+        unknown = sum(1 for w in content if w not in self.index.lexical.vocabulary
+                      and terms(w) and terms(w)[0] not in known)
+        best_lex = float(lexical.max()) if len(lexical) else 0.0
+        return Signals(
+            dense_top=float(dense.max()) if len(dense) else 0.0,
+            sentence_top=max((b for b, _ in sentence_best.values()), default=0.0),
+            lexical_top=best_lex / (best_lex + BM25_SQUASH),
+            coverage=coverage,
+            unknown_terms=float(unknown),
+        )
+
+    def signals(self, query: str, context: str | None = None) -> Signals:
+        """The confidence features for one query (used to fit the calibration)."""
+        q = prepare(query, context, self._repair)
+        if not words(q.text):
+            return Signals(0.0, 0.0, 0.0, 0.0, 0.0)
+        _, search_vector = self._query_vectors(q)
+        rows, dense, lexical, fused = self._candidates(q, search_vector, set())
+        query_terms = set(terms(q.with_context or q.text))
+        best = {int(i): (float(self._sentence_scores(rows[i], search_vector, query_terms).max()),
+                         None) for i in np.argsort(-fused)[:8]}
+        return self._signals(q, dense, lexical, best)
+
+    # ---- topics ------------------------------------------------------------
+    def topics(self) -> list[str]:
+        """Section headings of the library, in order, without near-repeats."""
+        if self._topics is None:
+            from knowledge.topics import distinct_headings
+
+            self._topics = distinct_headings(self.index.passages, self.embedder)
+            self._topic_vectors = self.embedder.encode(self._topics) if self._topics else None
+        return list(self._topics)
+
+    def suggest_topics(self, query: str, n: int = 3) -> list[str]:
+        """The ``n`` covered topics closest to ``query``."""
+        topics = self.topics()
+        if not topics:
+            return []
+        vector = self.embedder.encode([prepare(query, None, self._repair).text])[0]
+        order = np.argsort(-(self._topic_vectors @ vector))
+        return [topics[i] for i in order[:n]]
+
+
+def _rrf(scores: np.ndarray) -> np.ndarray:
+    ranks = np.empty(len(scores))
+    ranks[np.argsort(-scores)] = np.arange(1, len(scores) + 1)
+    return 1.0 / (RRF_K + ranks)
