@@ -81,7 +81,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from knowledge.eval.evaluate import main as evaluate
 
-    return evaluate(args.index, args.corpus, calibrate=args.calibrate, out=args.out)
+    return evaluate(args.index, args.corpus, calibrate_first=args.calibrate, out=args.out)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
-FEATURES = ("dense_top", "sentence_top", "lexical_top", "coverage", "unknown_terms")
+FEATURES = ("dense_top", "sentence_top", "lexical_top", "coverage", "unknown_terms",
+            "unknown_rare", "out_of_scope")
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class Signals:
     lexical_top: float  # best BM25 score squashed to 0..1: s / (s + 5)
     coverage: float  # share of the query's content terms found in the library
     unknown_terms: float  # content words neither in the library nor repaired
+    unknown_rare: float  # of those, words that are not everyday English either
+    out_of_scope: float  # cosine to the closest out-of-scope example question
 
     def vector(self) -> list[float]:
         return [getattr(self, name) for name in FEATURES]
@@ -49,7 +52,8 @@ class Calibration:
 
 # Used only until `python -m knowledge eval --calibrate` has written calibration.json:
 # roughly "the best sentence is a fair match".
-UNCALIBRATED = Calibration(weights=(4.0, 8.0, 1.0, 1.0, -0.5), intercept=-5.0, threshold=0.5)
+UNCALIBRATED = Calibration(weights=(4.0, 8.0, 1.0, 1.0, -0.5, -1.0, -4.0), intercept=-3.0,
+                           threshold=0.5)
 
 
 def load_calibration(path: Path = CALIBRATION_PATH) -> Calibration:

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from knowledge.lexical import stopwords, words
 
+TERMS_PATH = Path(__file__).with_name("query_terms.yml")
 FOLLOWUP_MAX_WORDS = 10
 _FOLLOWUP_OPENERS = re.compile(
     r"^\s*(and|but|so|also|what about|how about|what else|why is that|is that|does that|"
@@ -32,10 +37,26 @@ class PreparedQuery:
     """The query as searched: repaired text, and with its context if a follow-up."""
 
     original: str
-    text: str
+    repaired: str  # spelling repaired, nothing added
+    text: str  # repaired, with expansions: what is searched
     corrections: dict[str, str]
     followup: bool
     with_context: str | None
+
+
+@lru_cache(maxsize=2)
+def query_terms(path: Path = TERMS_PATH) -> dict:
+    """The expansions and out-of-scope examples in ``query_terms.yml``."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    expansions = {str(k).lower(): str(v) for k, v in (data.get("expansions") or {}).items()}
+    return {"expansions": expansions, "out_of_scope": list(data.get("out_of_scope") or [])}
+
+
+def expand(text: str) -> str:
+    """``text`` with the library's words for any patient words it uses appended."""
+    expansions = query_terms()["expansions"]
+    extra = [expansions[w] for w in dict.fromkeys(words(text)) if w in expansions]
+    return f"{text} ({'; '.join(extra)})" if extra else text
 
 
 class SpellRepair:
@@ -44,7 +65,7 @@ class SpellRepair:
     def __init__(self, library_words: frozenset[str], english: frozenset[str]) -> None:
         self._library = sorted(w for w in library_words if w.isalpha() and len(w) >= 4)
         self._library_set = frozenset(library_words)
-        self._english = english
+        self._english = english | frozenset(query_terms()["expansions"])
 
     def _fix(self, word: str) -> str | None:
         low = word.lower()
@@ -86,5 +107,5 @@ def prepare(query: str, context: str | None, repair: SpellRepair | None) -> Prep
     with_context = None
     if followup:
         ctx_text = repair(context)[0] if repair else context
-        with_context = f"{ctx_text.strip()} {text.strip()}"
-    return PreparedQuery(query, text, corrections, followup, with_context)
+        with_context = expand(f"{ctx_text.strip()} {text.strip()}")
+    return PreparedQuery(query, text, expand(text), corrections, followup, with_context)

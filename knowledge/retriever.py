@@ -17,7 +17,7 @@ from knowledge.confidence import Calibration, Signals, load_calibration
 from knowledge.embedding import Embedder
 from knowledge.index import Index, load
 from knowledge.lexical import stopwords, terms, words
-from knowledge.query import PreparedQuery, SpellRepair, prepare
+from knowledge.query import PreparedQuery, SpellRepair, prepare, query_terms
 from knowledge.schema import Hit, SearchResult
 
 RRF_K = 60
@@ -49,16 +49,19 @@ class Retriever:
         self.calibration = calibration or load_calibration()
         self.config = config
         vocab = english if english is not None else getattr(embedder, "vocabulary", frozenset)()
+        self._english = vocab
         self._repair = SpellRepair(index.lexical.vocabulary, vocab)
+        self._scope_vectors: np.ndarray | None = None
         self._ids = {p.id: i for i, p in enumerate(index.passages)}
         self._topics: list[str] | None = None
         self._topic_vectors: np.ndarray | None = None
 
     @classmethod
     def open(cls, index_dir: Path, corpus_dir: Path, embedder: Embedder,
-             config: SearchConfig = DEFAULT_CONFIG) -> Retriever:
+             config: SearchConfig = DEFAULT_CONFIG,
+             calibration: Calibration | None = None) -> Retriever:
         """Load a current index (StaleIndexError otherwise) and make a retriever."""
-        return cls(load(index_dir, corpus_dir, embedder), embedder, config=config)
+        return cls(load(index_dir, corpus_dir, embedder), embedder, calibration, config)
 
     def with_config(self, config: SearchConfig) -> Retriever:
         """The same index and model, ranked another way (for the evaluation)."""
@@ -141,38 +144,50 @@ class Retriever:
             hits.append(Hit(passage, self.index.sources[passage.doc_id], excerpt, float(final[i]),
                             {"dense": float(dense[i]), "bm25": float(lexical[i]),
                              "fused": float(fused[i]), "sentence": sentence_best[int(i)][0]}))
-        signals = self._signals(q, dense, lexical, sentence_best)
+        signals = self._signals(q, query_vector, dense, lexical, sentence_best)
         confidence = self.calibration.probability(signals)
         return SearchResult(query, hits, confidence,
                             confidence >= self.calibration.threshold, context)
 
-    def _signals(self, q: PreparedQuery, dense, lexical, sentence_best) -> Signals:
-        content = [w for w in words(q.text) if w not in stopwords()]
+    def _out_of_scope(self, query_vector: np.ndarray) -> float:
+        if self._scope_vectors is None:
+            examples = query_terms()["out_of_scope"]
+            self._scope_vectors = (self.embedder.encode(examples) if examples
+                                   else np.zeros((0, len(query_vector)), dtype=np.float32))
+        if not len(self._scope_vectors):
+            return 0.0
+        return float((self._scope_vectors @ query_vector).max())
+
+    def _signals(self, q: PreparedQuery, query_vector, dense, lexical, sentence_best) -> Signals:
+        content = [w for w in words(q.repaired) if w not in stopwords()]
         known = self.index.lexical.terms
         stems = terms(" ".join(content))
         coverage = sum(t in known for t in stems) / len(stems) if stems else 0.0
-        unknown = sum(1 for w in content if w not in self.index.lexical.vocabulary
-                      and terms(w) and terms(w)[0] not in known)
+        unknown = [w for w in content if w not in self.index.lexical.vocabulary
+                   and terms(w) and terms(w)[0] not in known]
+        rare = [w for w in unknown if w not in self._english]
         best_lex = float(lexical.max()) if len(lexical) else 0.0
         return Signals(
             dense_top=float(dense.max()) if len(dense) else 0.0,
             sentence_top=max((b for b, _ in sentence_best.values()), default=0.0),
             lexical_top=best_lex / (best_lex + BM25_SQUASH),
             coverage=coverage,
-            unknown_terms=float(unknown),
+            unknown_terms=float(len(unknown)),
+            unknown_rare=float(len(rare)),
+            out_of_scope=self._out_of_scope(query_vector),
         )
 
     def signals(self, query: str, context: str | None = None) -> Signals:
         """The confidence features for one query (used to fit the calibration)."""
         q = prepare(query, context, self._repair)
         if not words(q.text):
-            return Signals(0.0, 0.0, 0.0, 0.0, 0.0)
-        _, search_vector = self._query_vectors(q)
+            return Signals(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        query_vector, search_vector = self._query_vectors(q)
         rows, dense, lexical, fused = self._candidates(q, search_vector, set())
         query_terms = set(terms(q.with_context or q.text))
         best = {int(i): (float(self._sentence_scores(rows[i], search_vector, query_terms).max()),
                          None) for i in np.argsort(-fused)[:8]}
-        return self._signals(q, dense, lexical, best)
+        return self._signals(q, query_vector, dense, lexical, best)
 
     # ---- topics ------------------------------------------------------------
     def topics(self) -> list[str]:

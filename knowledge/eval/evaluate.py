@@ -1,0 +1,129 @@
+"""``python -m knowledge eval``: retrieval and abstention quality, every configuration.
+
+Ranking metrics (hit@1, hit@3, MRR, nDCG@10) are over answerable questions; a
+passage counts as relevant from grade 1 ("direct" columns need grade 2). Abstention
+is over all questions. The held-out set is reported for the default configuration
+only and is never used to choose anything.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.confidence import CALIBRATION_PATH, FEATURES
+from knowledge.eval.dataset import Query, load_set, relevance
+from knowledge.eval.metrics import abstention, hit_at, ndcg_at, reciprocal_rank
+from knowledge.retriever import DEFAULT_CONFIG, Retriever, SearchConfig
+
+RESULTS_PATH = Path(__file__).with_name("results.json")
+CONFIGS = {
+    "dense": SearchConfig(mode="dense", rerank=False),
+    "bm25": SearchConfig(mode="bm25", rerank=False),
+    "hybrid_rrf": SearchConfig(mode="hybrid", fusion="rrf", rerank=False),
+    "hybrid": replace(DEFAULT_CONFIG, rerank=False),
+    "hybrid_reranked": DEFAULT_CONFIG,
+}
+MAX_FALSE_DECLINES = 0.03  # threshold choice: decline at most 3% of answerable questions
+
+
+def _ideal(query: Query, retriever: Retriever) -> list[int]:
+    grades = [relevance(query, retriever.index.documents, p) for p in retriever.index.passages]
+    return [g for g in grades if g > 0]
+
+
+def rank_metrics(retriever: Retriever, queries: list[Query]) -> dict[str, float]:
+    rows = []
+    for q in queries:
+        if not q.answerable:
+            continue
+        result = retriever.search(q.text, k=10, context=q.context)
+        grades = [relevance(q, retriever.index.documents, h.passage) for h in result.hits]
+        rows.append([hit_at(grades, 1), hit_at(grades, 3), hit_at(grades, 3, minimum=2),
+                     reciprocal_rank(grades), ndcg_at(grades, _ideal(q, retriever))])
+    m = np.mean(rows, axis=0)
+    return {"hit@1": m[0], "hit@3": m[1], "hit@3_direct": m[2], "mrr": m[3], "ndcg@10": m[4],
+            "queries": len(rows)}
+
+
+def abstention_metrics(retriever: Retriever, queries: list[Query]) -> dict[str, float]:
+    declined = [not retriever.search(q.text, k=3, context=q.context).answerable for q in queries]
+    return abstention([q.answerable for q in queries], declined)
+
+
+def calibrate(retriever: Retriever, queries: list[Query]) -> dict:
+    """Fit the logistic confidence on the dev set; threshold from cross-validated scores."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    X = np.array([retriever.signals(q.text, q.context).vector() for q in queries])
+    y = np.array([q.answerable for q in queries], dtype=int)
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    cv = cross_val_predict(model, X, y, cv=folds, method="predict_proba")[:, 1]
+    threshold = _threshold(cv[y == 1])
+    model.fit(X, y)
+    cv_declined = cv < threshold
+    return {
+        "features": list(FEATURES),
+        "weights": [float(w) for w in model.coef_[0]],
+        "intercept": float(model.intercept_[0]),
+        "threshold": float(threshold),
+        "method": "logistic regression (class-balanced, C=1) on dev; threshold = highest "
+                  f"value that declines at most {MAX_FALSE_DECLINES:.0%} of answerable dev "
+                  "questions under 5-fold cross-validated probabilities",
+        "cross_validated": abstention(list(y == 1), list(cv_declined)),
+        "fitted_on": f"dev set, {len(queries)} questions, {int(y.sum())} answerable",
+        "fitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _threshold(answerable_scores: np.ndarray) -> float:
+    """Highest threshold that keeps false declines within MAX_FALSE_DECLINES."""
+    ordered = np.sort(answerable_scores)
+    allowed = int(np.floor(MAX_FALSE_DECLINES * len(ordered)))
+    return float(ordered[allowed]) if len(ordered) else 0.5
+
+
+def main(index_dir: Path, corpus_dir: Path, calibrate_first: bool = False,
+         out: Path | None = None) -> int:
+    from knowledge.confidence import UNCALIBRATED, load_calibration
+    from knowledge.embedding import MiniLMEmbedder
+
+    retriever = Retriever.open(index_dir, corpus_dir, MiniLMEmbedder(),
+                               calibration=UNCALIBRATED if calibrate_first else None)
+    dev, heldout = load_set("dev"), load_set("heldout")
+    report: dict = {"index": {k: retriever.index.manifest[k] for k in
+                              ("passage_count", "corpus_hash", "model_version")}}
+    if calibrate_first:
+        fitted = calibrate(retriever, dev)
+        CALIBRATION_PATH.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
+        retriever.calibration = load_calibration()
+        report["calibration"] = fitted
+        print(f"calibration written to {CALIBRATION_PATH}")
+    report["configs"] = {}
+    print(f"{'config':18} {'hit@1':>6} {'hit@3':>6} {'h@3dir':>6} {'MRR':>6} {'nDCG10':>6} "
+          f"{'abstP':>6} {'abstR':>6} {'ansDecl':>7}")
+    for name, config in CONFIGS.items():
+        r = retriever.with_config(config)
+        metrics = {**rank_metrics(r, dev), **abstention_metrics(r, dev), "config": asdict(config)}
+        report["configs"][name] = metrics
+        print(f"{name:18} {metrics['hit@1']:6.3f} {metrics['hit@3']:6.3f} "
+              f"{metrics['hit@3_direct']:6.3f} {metrics['mrr']:6.3f} {metrics['ndcg@10']:6.3f} "
+              f"{metrics['abstention_precision']:6.3f} {metrics['abstention_recall']:6.3f} "
+              f"{metrics['answerable_declined']:7.3f}")
+    held = {**rank_metrics(retriever, heldout), **abstention_metrics(retriever, heldout)}
+    report["heldout_default"] = held
+    print(f"{'heldout (default)':18} {held['hit@1']:6.3f} {held['hit@3']:6.3f} "
+          f"{held['hit@3_direct']:6.3f} {held['mrr']:6.3f} {held['ndcg@10']:6.3f} "
+          f"{held['abstention_precision']:6.3f} {held['abstention_recall']:6.3f} "
+          f"{held['answerable_declined']:7.3f}")
+    report["evaluated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    path = out or RESULTS_PATH
+    path.write_text(json.dumps(report, indent=2, default=float) + "\n", encoding="utf-8")
+    print(f"results written to {path}")
+    return 0

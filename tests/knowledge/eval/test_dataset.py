@@ -1,0 +1,178 @@
+"""Checks on the retrieval evaluation data in knowledge/eval/data (no model, no servers).
+
+Each set (dev, heldout) is a BEIR-style ``queries.jsonl`` plus a ``qrels.jsonl`` whose
+judgements quote the library's raw document text, so they survive any re-chunking.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from functools import cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+DATA = ROOT / "knowledge" / "eval" / "data"
+CORPUS = ROOT / "knowledge" / "corpus"
+
+SETS = ("dev", "heldout")
+PREFIX = {"dev": "d", "heldout": "h"}
+MINIMUM = {"dev": (80, 30), "heldout": (30, 15)}  # (answerable, unanswerable)
+ANSWERABLE_STYLES = {"colloquial", "misspelt", "long", "short", "clinical", "followup"}
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as error:
+                    raise AssertionError(f"{path}:{number} is not JSON: {error}") from error
+    return rows
+
+
+@cache
+def queries(name: str) -> tuple[dict, ...]:
+    return tuple(_read_jsonl(DATA / name / "queries.jsonl"))
+
+
+@cache
+def qrels(name: str) -> tuple[dict, ...]:
+    return tuple(_read_jsonl(DATA / name / "qrels.jsonl"))
+
+
+@cache
+def documents() -> dict[str, str]:
+    """Raw text of every library document, keyed by the manifest's document id."""
+    manifest = yaml.safe_load((CORPUS / "manifest.yml").read_text(encoding="utf-8"))
+    return {
+        entry["id"]: (CORPUS / entry["file"]).read_text(encoding="utf-8")
+        for entry in manifest["documents"]
+    }
+
+
+def _by_id(name: str) -> dict[str, dict]:
+    return {query["_id"]: query for query in queries(name)}
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_query_records_are_well_formed(name: str) -> None:
+    for query in queries(name):
+        assert set(query) == {"_id", "text", "metadata"}, query
+        assert isinstance(query["text"], str) and query["text"].strip(), query
+        assert query["_id"].startswith(PREFIX[name]), query["_id"]
+        meta = query["metadata"]
+        assert set(meta) == {"answerable", "style", "context"}, query["_id"]
+        assert isinstance(meta["answerable"], bool), query["_id"]
+        if meta["answerable"]:
+            assert meta["style"] in ANSWERABLE_STYLES, query["_id"]
+        else:
+            assert meta["style"] == "out_of_scope", query["_id"]
+        assert meta["context"] is None or (
+            isinstance(meta["context"], str) and meta["context"].strip()
+        ), query["_id"]
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_query_ids_and_texts_are_unique(name: str) -> None:
+    ids = Counter(query["_id"] for query in queries(name))
+    assert [qid for qid, count in ids.items() if count > 1] == []
+    texts = Counter(" ".join(query["text"].casefold().split()) for query in queries(name))
+    assert [text for text, count in texts.items() if count > 1] == []
+
+
+def test_heldout_shares_no_query_with_dev() -> None:
+    def key(query: dict) -> str:
+        return " ".join(query["text"].casefold().split())
+
+    assert {key(q) for q in queries("dev")} & {key(q) for q in queries("heldout")} == set()
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_set_sizes(name: str) -> None:
+    answerable = sum(q["metadata"]["answerable"] for q in queries(name))
+    unanswerable = len(queries(name)) - answerable
+    least_answerable, least_unanswerable = MINIMUM[name]
+    assert answerable >= least_answerable
+    assert unanswerable >= least_unanswerable
+
+
+def test_dev_mixes_styles() -> None:
+    styles = Counter(q["metadata"]["style"] for q in queries("dev"))
+    assert styles["misspelt"] >= 15
+    assert styles["followup"] >= 10
+    for style in ANSWERABLE_STYLES:
+        assert styles[style] > 0, style
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_followups_carry_their_context(name: str) -> None:
+    for query in queries(name):
+        if query["metadata"]["style"] == "followup":
+            assert query["metadata"]["context"], query["_id"]
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_qrels_records_are_well_formed(name: str) -> None:
+    known_docs = documents()
+    for judgement in qrels(name):
+        assert set(judgement) == {"query_id", "doc_id", "quote", "score"}, judgement
+        assert judgement["doc_id"] in known_docs, judgement
+        assert judgement["score"] in (1, 2), judgement
+        assert isinstance(judgement["quote"], str), judgement
+    keys = Counter((j["query_id"], j["doc_id"], j["quote"]) for j in qrels(name))
+    assert [key for key, count in keys.items() if count > 1] == []
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_judged_query_exists(name: str) -> None:
+    ids = _by_id(name)
+    assert sorted({j["query_id"] for j in qrels(name)} - set(ids)) == []
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_answerable_queries_have_a_direct_answer(name: str) -> None:
+    direct = {j["query_id"] for j in qrels(name) if j["score"] == 2}
+    missing = [
+        qid
+        for qid, query in _by_id(name).items()
+        if query["metadata"]["answerable"] and qid not in direct
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_unanswerable_queries_have_no_judgement(name: str) -> None:
+    judged = {j["query_id"] for j in qrels(name)}
+    wrong = [
+        qid
+        for qid, query in _by_id(name).items()
+        if not query["metadata"]["answerable"] and qid in judged
+    ]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_quotes_are_verbatim_single_line_document_text(name: str) -> None:
+    texts = documents()
+    bad = []
+    for judgement in qrels(name):
+        quote = judgement["quote"]
+        if (
+            len(quote) < 10
+            or quote != quote.strip()
+            or "\n" in quote
+            or quote not in texts[judgement["doc_id"]]
+        ):
+            bad.append((judgement["query_id"], judgement["doc_id"], quote[:60]))
+    assert bad == []
+
+
+def test_every_document_directly_answers_some_dev_query() -> None:
+    answering = {j["doc_id"] for j in qrels("dev") if j["score"] == 2}
+    assert set(documents()) - answering == set()
