@@ -15,7 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
