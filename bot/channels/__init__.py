@@ -1,0 +1,1 @@
+"""Rasa input channels written for this assistant (loaded by Rasa from credentials.yml)."""
