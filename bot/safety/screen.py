@@ -1,0 +1,236 @@
+"""Screen one user message for crisis signs and red flags (pure Python, no Rasa).
+
+``screen(text)`` promises: ``category`` is ``"crisis"`` when any crisis rule matches
+(even if a red flag matches too), else ``"red_flag"`` when a red-flag rule matches,
+else ``None``; ``reason`` names the rule(s), never the message text. The patterns are
+data in ``patterns.yml`` next to this file; this module only normalises text and
+applies them. Messages that start with ``/`` (Rasa's forced-intent syntax) are screened
+as a whole, without the leading ``/intent`` token, and by their entity JSON values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PATTERNS_PATH = Path(__file__).with_name("patterns.yml")
+CRISIS = "crisis"
+RED_FLAG = "red_flag"
+_SEVERITY = {CRISIS: 2, RED_FLAG: 1, None: 0}
+
+_QUOTES = str.maketrans(
+    {"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "“": '"', "”": '"', "„": '"'}
+)
+_REPEATS = re.compile(r"([a-z])\1{2,}")
+_CLAUSE_PUNCT = re.compile(r"[.!?;:…]+")
+_COMMA = re.compile(r",+")
+_OTHER = re.compile(r"[^a-z0-9.,]+")
+_SPACES = re.compile(r"\s+")
+_FORCED_INTENT = re.compile(r"^\s*/\s*[^\s{@]*(@[0-9.]*)?")
+_MASK = " ~ "
+
+
+@dataclass(frozen=True)
+class ScreenResult:
+    """The screening verdict for one message."""
+
+    category: str | None
+    reason: str = ""
+    # Categories with a non-negated cue word, and categories whose rules matched only
+    # in negated form; the NLU component uses them to judge the classifier's vote.
+    cues: frozenset[str] = frozenset()
+    negated: frozenset[str] = frozenset()
+    # True when an idiom from `exceptions` ("dying to know") was found and masked.
+    exception: bool = False
+
+    def __bool__(self) -> bool:
+        return self.category is not None
+
+
+@dataclass
+class _Rule:
+    category: str
+    reason: str
+    patterns: list[re.Pattern[str]]
+    requires: re.Pattern[str] | None = None
+    unless: list[re.Pattern[str]] = field(default_factory=list)
+    negatable: bool = True
+
+
+@dataclass
+class _Patterns:
+    rewrites: list[tuple[re.Pattern[str], str]]
+    exceptions: list[re.Pattern[str]]
+    negation_words: frozenset[str]
+    negation_window: int
+    boundaries: frozenset[str]
+    rules: list[_Rule]
+    cues: dict[str, re.Pattern[str]]
+
+
+def _compile(raw: str) -> re.Pattern[str]:
+    return re.compile(raw)
+
+
+@lru_cache(maxsize=4)
+def load_patterns(path: str | Path = PATTERNS_PATH) -> _Patterns:
+    """Read and compile ``patterns.yml`` (cached per path)."""
+    data: dict[str, Any] = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    contexts = {name: _compile(rx) for name, rx in (data.get("contexts") or {}).items()}
+    rules: list[_Rule] = []
+    for category in (CRISIS, RED_FLAG):
+        for spec in data.get(category) or []:
+            requires = spec.get("requires")
+            if requires and requires not in contexts:
+                raise ValueError(f"patterns.yml: unknown context {requires!r}")
+            rules.append(
+                _Rule(
+                    category=category,
+                    reason=spec["reason"],
+                    patterns=[_compile(rx) for rx in spec["patterns"]],
+                    requires=contexts[requires] if requires else None,
+                    unless=[_compile(rx) for rx in spec.get("unless") or []],
+                    negatable=spec.get("negatable", category == RED_FLAG),
+                )
+            )
+    negation = data.get("negation") or {}
+    return _Patterns(
+        rewrites=[(_compile(rx), repl) for rx, repl in data.get("normalise") or []],
+        exceptions=[_compile(rx) for rx in data.get("exceptions") or []],
+        negation_words=frozenset(negation.get("words") or ()),
+        negation_window=int(negation.get("window", 6)),
+        boundaries=frozenset(negation.get("boundaries") or ()),
+        rules=rules,
+        cues={name: _compile(rx) for name, rx in (data.get("cues") or {}).items()},
+    )
+
+
+def normalise(text: str, patterns: _Patterns | None = None) -> str:
+    """Canonical lower-case form the patterns are written against (see patterns.yml)."""
+    patterns = patterns or load_patterns()
+    s = unicodedata.normalize("NFKC", text or "").translate(_QUOTES).casefold()
+    s = s.replace("'", "")
+    s = _REPEATS.sub(r"\1", s)
+    s = _CLAUSE_PUNCT.sub(" . ", s)
+    s = _COMMA.sub(" , ", s)
+    s = _OTHER.sub(" ", s)
+    s = _SPACES.sub(" ", s).strip()
+    for rx, repl in patterns.rewrites:
+        s = rx.sub(repl, s)
+    return s
+
+
+def _mask_exceptions(text: str, patterns: _Patterns) -> tuple[str, bool]:
+    masked = text
+    for rx in patterns.exceptions:
+        masked = rx.sub(_MASK, masked)
+    return masked, masked != text
+
+
+def classifier_may_vote(result: ScreenResult, category: str) -> bool:
+    """Whether a classifier's ``category`` verdict is plausible for the screened text.
+
+    Only when the text holds a non-negated cue of that category, no rule of that
+    category matched in negated form, and no idiom exception was found.
+    """
+    return category in result.cues and category not in result.negated and not result.exception
+
+
+def _negated(text: str, start: int, patterns: _Patterns) -> bool:
+    """Whether a negation word precedes ``start`` within its clause and the window."""
+    before = text[:start].split()
+    for word in reversed(before[-patterns.negation_window :]):
+        if word in patterns.boundaries:
+            return False
+        if word in patterns.negation_words:
+            return True
+    return False
+
+
+def _apply(rule: _Rule, text: str, patterns: _Patterns) -> str | None:
+    """ "hit" when the rule matches, "negated" when it matched only negated, else None."""
+    if rule.requires is not None and not rule.requires.search(text):
+        return None
+    if any(rx.search(text) for rx in rule.unless):
+        return None
+    outcome = None
+    for rx in rule.patterns:
+        for match in rx.finditer(text):
+            if not (rule.negatable and _negated(text, match.start(), patterns)):
+                return "hit"
+            outcome = "negated"
+    return outcome
+
+
+def _screen_normalised(text: str, patterns: _Patterns) -> ScreenResult:
+    crisis: list[str] = []
+    red_flags: list[str] = []
+    negated: set[str] = set()
+    for rule in patterns.rules:
+        bucket = crisis if rule.category == CRISIS else red_flags
+        if rule.reason in bucket:
+            continue
+        outcome = _apply(rule, text, patterns)
+        if outcome == "hit":
+            bucket.append(rule.reason)
+        elif outcome == "negated":
+            negated.add(rule.category)
+    cues = frozenset(
+        name
+        for name, rx in patterns.cues.items()
+        if any(not _negated(text, m.start(), patterns) for m in rx.finditer(text))
+    )
+    if crisis:
+        extra = f"; also red_flag: {', '.join(red_flags)}" if red_flags else ""
+        return ScreenResult(CRISIS, ", ".join(crisis) + extra, cues, frozenset(negated))
+    if red_flags:
+        return ScreenResult(RED_FLAG, ", ".join(red_flags), cues, frozenset(negated))
+    return ScreenResult(None, "", cues, frozenset(negated))
+
+
+def _variants(text: str) -> list[str]:
+    """The texts to screen: the message, and for '/intent…' messages its parts."""
+    variants = [text]
+    forced = _FORCED_INTENT.match(text)
+    if forced and text.lstrip().startswith("/"):
+        rest = text[forced.end() :]
+        variants.append(rest)
+        brace = rest.find("{")
+        if brace != -1:
+            try:
+                payload = json.loads(rest[brace : rest.rfind("}") + 1])
+            except (ValueError, TypeError):
+                payload = None
+            if isinstance(payload, dict):
+                variants.append(" . ".join(str(v) for v in payload.values()))
+    return variants
+
+
+def screen(text: str | None) -> ScreenResult:
+    """Screen one message; the most severe verdict over all its variants wins.
+
+    ``cues``, ``negated`` and ``exception`` are gathered over all variants.
+    """
+    if not text or not text.strip():
+        return ScreenResult(None, "")
+    patterns = load_patterns()
+    best = ScreenResult(None, "")
+    cues: set[str] = set()
+    negated: set[str] = set()
+    exception = False
+    for variant in _variants(text):
+        masked, masked_any = _mask_exceptions(normalise(variant, patterns), patterns)
+        result = _screen_normalised(masked, patterns)
+        cues |= result.cues
+        negated |= result.negated
+        exception = exception or masked_any
+        if _SEVERITY[result.category] > _SEVERITY[best.category]:
+            best = result
+    return ScreenResult(best.category, best.reason, frozenset(cues), frozenset(negated), exception)
