@@ -53,10 +53,19 @@ class Rules:
     end_markers: frozenset[str]
 
 
+def load_rules(path: Path | None = None) -> Rules:
+    """The cleaning rules in ``path`` (default: RULES_PATH, read now, not at import).
+
+    Parsed rules are cached by file content, so an edited file is always re-read.
+    Raises ValueError naming a bad pattern.
+    """
+    path = Path(path or RULES_PATH)
+    return _parse_rules(path.read_text(encoding="utf-8"), str(path))
+
+
 @lru_cache(maxsize=4)
-def load_rules(path: Path = RULES_PATH) -> Rules:
-    """The cleaning rules in ``path``; raises ValueError naming a bad pattern."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+def _parse_rules(text: str, path: str) -> Rules:
+    data = yaml.safe_load(text) or {}
     patterns = []
     for pattern in data.get("patterns", []):
         try:

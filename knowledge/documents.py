@@ -147,15 +147,24 @@ def _markdown_blocks(text: str) -> list[Block]:
     return blocks
 
 
-def _html_to_markdown(html: str) -> str:
-    import html2text
+# Page furniture that never holds an article's content.
+_HTML_FURNITURE = ("nav", "header", "footer", "aside", "form", "script", "style", "noscript")
 
+
+def _html_to_markdown(html: str) -> str:
+    """The article's Markdown: furniture elements removed (BeautifulSoup), then html2text."""
+    import html2text
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for element in soup.find_all(_HTML_FURNITURE):
+        element.decompose()
     converter = html2text.HTML2Text()
     converter.body_width = 0
     converter.ignore_images = True
     converter.ignore_links = True
     converter.ignore_emphasis = True
-    return converter.handle(html)
+    return converter.handle(str(soup))
 
 
 def read_blocks(path: Path, text: str | None) -> list[Block]:

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.chunking import Chunk, Sentence, chunk_corpus
-from knowledge.cleaning import RULES_PATH, CleanDocument, clean
+from knowledge import cleaning
+from knowledge.cleaning import CleanDocument, clean
 from knowledge.documents import SUPPORTED, load_corpus
 from knowledge.embedding import Embedder
 from knowledge.lexical import LexicalIndex
@@ -63,7 +64,7 @@ def fingerprint(corpus_dir: Path, embedder: Embedder) -> dict:
     return {
         "format_version": FORMAT_VERSION,
         "corpus_hash": _digest([p.name.encode() + b"\0" + p.read_bytes() for p in files]),
-        "rules_hash": _digest([RULES_PATH.read_bytes()]),
+        "rules_hash": _digest([cleaning.RULES_PATH.read_bytes()]),
         "code_hash": _digest([(here / m).read_bytes() for m in _PIPELINE_MODULES]),
         "model": embedder.name,
         "model_version": embedder.version,

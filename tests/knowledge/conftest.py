@@ -1,0 +1,90 @@
+"""Fixtures for the knowledge-layer tests.
+
+Most tests use ``FakeEmbedder`` (knowledge_testkit.py) over tiny corpora written into
+``tmp_path``, so they need no model. Tests that take ``default_retriever`` load the
+real all-MiniLM-L6-v2 model (offline, from site-packages) over the default corpus,
+indexed once per session into a temporary folder: never into ``knowledge/index``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.knowledge.knowledge_testkit import (
+    BICYCLE,
+    BREAD,
+    DEFAULT_CORPUS,
+    KETTLE,
+    FakeEmbedder,
+    write_corpus,
+)
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    """Three neutral .txt documents with a manifest, in a fresh folder."""
+    return write_corpus(
+        tmp_path / "corpus",
+        {"bread.txt": BREAD, "bicycle.txt": BICYCLE, "kettle.txt": KETTLE},
+        [
+            {"file": "bread.txt", "id": "bread", "title": "Baking Bread at Home",
+             "publisher": "Test Kitchen"},
+            {"file": "bicycle.txt", "id": "bicycle", "title": "Looking After a Bicycle"},
+            {"file": "kettle.txt", "id": "kettle", "title": "Descaling a Kettle"},
+        ],
+    )
+
+
+@pytest.fixture
+def tiny_index(tmp_path: Path, tiny_corpus: Path, fake_embedder: FakeEmbedder):
+    """(index folder, corpus folder, embedder) for the tiny corpus, built with FakeEmbedder."""
+    from knowledge.index import build
+
+    out = tmp_path / "index"
+    build(tiny_corpus, out, fake_embedder)
+    return out, tiny_corpus, fake_embedder
+
+
+# ---- the real model over the default library (built once per session) -------------
+@pytest.fixture(scope="session")
+def real_embedder():
+    from knowledge.embedding import MiniLMEmbedder
+
+    return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="session")
+def default_index_dir(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:
+    """The default corpus indexed with the real model, in a session temp folder."""
+    from knowledge.index import build
+
+    out = tmp_path_factory.mktemp("default-index")
+    build(DEFAULT_CORPUS, out, real_embedder)
+    return out
+
+
+@pytest.fixture(scope="session")
+def default_retriever(default_index_dir: Path, real_embedder):
+    from knowledge.retriever import Retriever
+
+    return Retriever.open(default_index_dir, DEFAULT_CORPUS, real_embedder)
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """A private copy of the default corpus folder."""
+    dest = tmp_path / "default-corpus"
+    shutil.copytree(DEFAULT_CORPUS, dest)
+    return dest

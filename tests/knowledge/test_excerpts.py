@@ -1,0 +1,73 @@
+"""Excerpts: one to three whole sentences, verbatim, with lists kept whole."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from knowledge.chunking import Sentence
+from knowledge.excerpts import MAX_SENTENCES, select, sentence_scores
+
+LONG = [  # each over SHORT_SENTENCE_WORDS words, so none is widened for being short
+    "Good bread starts with flour, water, salt and yeast mixed together in a large bowl.",
+    "The dough is kneaded until it is smooth and elastic and springs back when pressed.",
+    "Then it rests in a warm place while the yeast slowly does its work for hours.",
+    "A slow rise in a cool kitchen gives the finished loaf noticeably more flavour overall.",
+    "Many bakers leave the dough overnight in the fridge before shaping it in the morning.",
+]
+
+
+def layout(parts: list[tuple[str, str]]) -> tuple[str, list[Sentence]]:
+    """Text and sentence spans: sentences joined by spaces, items on bullet lines."""
+    text, spans = "", []
+    for piece, kind in parts:
+        if text:
+            text += "\n• " if kind == "item" else " "
+        spans.append(Sentence(len(text), len(text) + len(piece), kind))
+        text += piece
+    return text, spans
+
+
+def test_the_best_sentence_alone_when_its_neighbours_score_low() -> None:
+    text, spans = layout([(s, "sentence") for s in LONG])
+    excerpt = select(text, spans, np.array([0.1, 0.2, 0.9, 0.3, 0.1]))
+    assert excerpt.text == LONG[2]
+    assert text[excerpt.start:excerpt.end] == excerpt.text
+
+
+def test_a_neighbour_scoring_nearly_as_well_joins_up_to_three_sentences() -> None:
+    text, spans = layout([(s, "sentence") for s in LONG])
+    excerpt = select(text, spans, np.array([0.1, 0.88, 0.9, 0.1, 0.1]))
+    assert excerpt.text == f"{LONG[1]} {LONG[2]}"
+    everything = select(text, spans, np.full(5, 0.9))
+    assert everything.text.count(".") == MAX_SENTENCES
+    assert text[everything.start:everything.end] == everything.text
+
+
+def test_a_short_sentence_is_widened_to_stand_alone() -> None:
+    text, spans = layout([(LONG[0], "sentence"), ("It rises.", "sentence"),
+                          (LONG[2], "sentence")])
+    excerpt = select(text, spans, np.array([0.1, 0.9, 0.2]))
+    assert "It rises." in excerpt.text and excerpt.text != "It rises."
+    assert text[excerpt.start:excerpt.end] == excerpt.text
+
+
+def test_an_introducing_line_brings_its_whole_list() -> None:
+    text, spans = layout([(LONG[0], "sentence"), ("You will need:", "intro"),
+                          ("a sharp blade", "item"), ("a hot oven", "item"),
+                          ("a wire rack", "item"), (LONG[3], "sentence")])
+    from_intro = select(text, spans, np.array([0.1, 0.9, 0.2, 0.2, 0.2, 0.1]))
+    assert from_intro.text == "You will need:\n• a sharp blade\n• a hot oven\n• a wire rack"
+    from_item = select(text, spans, np.array([0.1, 0.2, 0.2, 0.9, 0.2, 0.1]))
+    assert from_item.text == from_intro.text  # an item brings its introduction and list
+    assert text[from_item.start:from_item.end] == from_item.text
+
+
+def test_sentence_scores_add_a_little_for_shared_words() -> None:
+    vectors = np.eye(3, dtype=np.float32)
+    query = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    texts = ["flour and water", "bread flour", "a hot oven"]
+    plain = sentence_scores(query, vectors, set(), texts)
+    np.testing.assert_allclose(plain, [1.0, 0.0, 0.0])
+    with_terms = sentence_scores(query, vectors, {"flour"}, texts)
+    assert with_terms[1] > plain[1] and with_terms[2] == plain[2]
+    assert with_terms[0] > with_terms[1]  # meaning still counts for more than words

@@ -1,0 +1,190 @@
+"""Search: hits with verbatim excerpts, exclusion, follow-ups, and honest abstention.
+
+The first half runs on the tiny neutral corpus with the fake embedder; the second
+loads the real model over the default library (index built once per session).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import knowledge
+from knowledge.confidence import Calibration
+from knowledge.retriever import Retriever, SearchConfig
+
+
+def check_offsets(retriever: Retriever, result) -> None:
+    """Every excerpt is verbatim document text at its offsets, inside its passage."""
+    for hit in result.hits:
+        text = retriever.index.documents[hit.passage.doc_id]
+        assert text[hit.passage.start:hit.passage.end] == hit.passage.text
+        assert text[hit.excerpt.start:hit.excerpt.end] == hit.excerpt.text
+        assert hit.passage.start <= hit.excerpt.start < hit.excerpt.end <= hit.passage.end
+        assert hit.excerpt.text in hit.passage.text
+        assert hit.source.id == hit.passage.doc_id
+
+
+# ---- tiny corpus, fake embedder ------------------------------------------------------
+@pytest.fixture
+def tiny(tiny_index) -> Retriever:
+    out, corpus, embedder = tiny_index
+    return Retriever.open(out, corpus, embedder)
+
+
+def test_hits_are_ranked_limited_and_point_at_their_text(tiny: Retriever) -> None:
+    result = tiny.search("how often should I check the tyre pressure", k=2)
+    assert len(result.hits) == 2
+    assert result.hits[0].passage.doc_id == "bicycle"
+    assert "tyre pressure" in result.hits[0].excerpt.text
+    assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
+    assert 0.0 <= result.confidence <= 1.0
+    check_offsets(tiny, result)
+
+
+def test_k_larger_than_the_library_returns_every_passage_once(tiny: Retriever) -> None:
+    result = tiny.search("bread kettle chain", k=50)
+    ids = [h.passage_id for h in result.hits]
+    assert len(ids) == len(set(ids)) == len(tiny.index.passages)
+
+
+def test_exclude_removes_passages_already_shown(tiny: Retriever) -> None:
+    first = tiny.search("descaling the kettle with vinegar", k=2)
+    shown = [h.passage_id for h in first.hits]
+    second = tiny.search("descaling the kettle with vinegar", k=2, exclude=shown)
+    assert second.hits and not set(shown) & {h.passage_id for h in second.hits}
+    assert tiny.search("kettle", k=2, exclude=["no-such-id"]).hits  # unknown ids are ignored
+
+
+def test_empty_queries_are_not_answerable(tiny: Retriever) -> None:
+    for query in ("", "   ", "?!"):
+        result = tiny.search(query)
+        assert (result.hits, result.answerable, result.confidence) == ([], False, 0.0)
+
+
+def test_lexical_only_mode_needs_a_shared_word(tiny: Retriever) -> None:
+    bm25 = tiny.with_config(SearchConfig(mode="bm25", rerank=False))
+    assert bm25.search("zzzz qqqq").hits == []
+    hits = bm25.search("vinegar").hits
+    assert hits and all("vinegar" in h.passage.text for h in hits)
+
+
+def test_the_answerable_decision_follows_the_calibration(tiny: Retriever) -> None:
+    always = Calibration(weights=(0.0,) * 7, intercept=5.0, threshold=0.5)
+    never = Calibration(weights=(0.0,) * 7, intercept=-5.0, threshold=0.5)
+    yes = Retriever(tiny.index, tiny.embedder, always, english=frozenset())
+    no = Retriever(tiny.index, tiny.embedder, never, english=frozenset())
+    assert yes.search("chain oil").answerable and not no.search("chain oil").answerable
+    assert no.search("chain oil").hits  # declining still reports what was found
+
+
+def test_result_to_dict_is_json(tiny: Retriever) -> None:
+    data = json.loads(json.dumps(tiny.search("shaping the loaf", k=1).to_dict()))
+    assert set(data) == {"query", "answerable", "confidence", "hits"}
+    hit = data["hits"][0]
+    assert {"passage_id", "excerpt", "passage", "source", "score"} <= set(hit)
+    assert hit["source"]["title"] == "Baking Bread at Home"
+
+
+# ---- the real model over the default library ------------------------------------------
+UNRELATED = [
+    "what will the weather be like tomorrow?",
+    "what are mortgage rates right now?",
+    "how many 400mg ibuprofen can I take in a day?",
+    "I have an itchy rash on my arm, what is it?",
+    "should I try CBD oil?",
+]
+
+
+@pytest.mark.parametrize("query", UNRELATED)
+def test_unrelated_questions_are_declined(default_retriever: Retriever, query: str) -> None:
+    result = default_retriever.search(query)
+    assert result.answerable is False, (query, result.confidence)
+
+
+@pytest.mark.parametrize(("query", "words"), [
+    ("why do I hurt when my scans are normal", ("scan", "mri", "imaging")),
+    ("what is central sensitisation?", ("central sensiti",)),
+    ("does stress make pain worse?", ("stress",)),
+    ("can acupuncture help persistent pain?", ("acupuncture",)),
+])
+def test_covered_questions_are_answered_with_a_relevant_hit(
+        default_retriever: Retriever, query: str, words: tuple[str, ...]) -> None:
+    result = default_retriever.search(query)
+    assert result.answerable is True, (query, result.confidence)
+    assert any(w in h.passage.text.lower() for h in result.hits for w in words)
+    check_offsets(default_retriever, result)
+
+
+def test_a_misspelt_question_finds_central_sensitisation(default_retriever: Retriever) -> None:
+    result = default_retriever.search("wat is centrel sensitisation")
+    assert result.answerable
+    assert "central sensitisation" in result.hits[0].passage.text.lower()
+
+
+def test_a_followup_about_a_study_finds_the_trial(default_retriever: Retriever) -> None:
+    result = default_retriever.search("how many people got better in that study?",
+                                      context="what is pain reprocessing therapy?")
+    assert any("two thirds of participants" in h.passage.text for h in result.hits[:3])
+
+
+def test_a_followup_about_acupuncture_returns_acupuncture(default_retriever: Retriever) -> None:
+    result = default_retriever.search("what about acupuncture?",
+                                      context="what treatments help chronic pain?")
+    assert result.answerable
+    assert all("acupuncture" in h.passage.text.lower() for h in result.hits)
+
+
+def test_exclude_gives_the_next_passages(default_retriever: Retriever) -> None:
+    first = default_retriever.search("what is central sensitisation?", k=3)
+    shown = [h.passage_id for h in first.hits]
+    more = default_retriever.search("what is central sensitisation?", k=3, exclude=shown)
+    assert len(more.hits) == 3 and not set(shown) & {h.passage_id for h in more.hits}
+    assert any("sensiti" in h.passage.text.lower() for h in more.hits)
+
+
+def test_excerpts_of_dev_questions_are_verbatim(default_retriever: Retriever) -> None:
+    from knowledge.eval.dataset import load_set
+
+    queries = load_set("dev")[::6]
+    for q in queries:
+        result = default_retriever.search(q.text, k=3, context=q.context)
+        assert len(result.hits) == 3
+        check_offsets(default_retriever, result)
+        for hit in result.hits:
+            assert hit.passage.kind == "content"
+            spans = default_retriever.index.sentences[default_retriever._ids[hit.passage_id]]
+            assert hit.excerpt.start in {s.start for s in spans}  # whole sentences only
+            assert hit.excerpt.end in {s.end for s in spans}
+
+
+def test_confidence_orders_covered_above_unrelated(default_retriever: Retriever) -> None:
+    covered = default_retriever.search("what is central sensitisation?").confidence
+    unrelated = [default_retriever.search(q).confidence for q in UNRELATED]
+    assert covered > max(unrelated)
+
+
+def test_the_package_api_uses_the_retriever_it_is_given(default_retriever: Retriever) -> None:
+    knowledge.set_retriever(default_retriever)
+    try:
+        result = knowledge.search("what is central sensitisation?", k=2)
+        assert len(result.hits) == 2 and result.answerable
+        assert knowledge.get_source("neuroplastic-pain").title == (
+            "Untitled article (topic: neuroplastic pain)")
+        assert knowledge.get_source("nope") is None
+        topics = knowledge.list_topics()
+        assert "Central sensitisation" in topics and "References" not in topics
+        assert "The Bottom Line" not in topics and len(topics) == len(set(topics))
+        suggested = knowledge.suggest_topics("does acupuncture help?", n=3)
+        assert len(suggested) == 3 and set(suggested) <= set(topics)
+        assert any("acupuncture" in t.lower() for t in suggested)
+    finally:
+        knowledge.set_retriever(None)
+
+
+def test_query_vectors_are_normalised(default_retriever: Retriever) -> None:
+    vectors = default_retriever.embedder.encode(["a", "what is pain?"])
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors.dtype == np.float32 and vectors.shape[1] == default_retriever.embedder.dim
