@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.chunking import Chunk, Sentence, chunk_corpus
 from knowledge import cleaning
+from knowledge.chunking import Chunk, Sentence, chunk_corpus
 from knowledge.cleaning import CleanDocument, clean
 from knowledge.documents import SUPPORTED, load_corpus
 from knowledge.embedding import Embedder
