@@ -10,6 +10,8 @@ so it is verbatim, and keeps its offsets.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from knowledge.chunking import Sentence, words
@@ -21,6 +23,12 @@ MAX_EXCERPT_WORDS = 90
 SHORT_SENTENCE_WORDS = 12
 NEIGHBOUR_RATIO = 0.85
 LEXICAL_WEIGHT = 0.15
+# A sentence opening like this leans on the one before it ("The results were striking
+# enough..."), so an excerpt never starts with it when the previous sentence is there.
+_LEANS_BACK = re.compile(
+    r"^(this|that|these|those|it|its|they|their|such|the results?|the same|however|but|"
+    r"instead|both|yet|so|thus|therefore|as a result|in contrast|importantly|over time)\b",
+    re.I)
 
 
 def sentence_scores(query_vector: np.ndarray, sentence_vectors: np.ndarray,
@@ -63,6 +71,12 @@ def select(doc_text: str, sentences: list[Sentence], scores: np.ndarray) -> Exce
         if length(new_lo, new_hi) > MAX_EXCERPT_WORDS:
             break
         lo, hi = new_lo, new_hi
+    while lo > 0 and _LEANS_BACK.match(doc_text[sentences[lo].start:sentences[lo].end]):
+        lo -= 1
+        if hi - lo + 1 > MAX_SENTENCES and hi > best:
+            hi -= 1
+        if hi - lo + 1 > MAX_SENTENCES:
+            break
     lo, hi = _with_list(sentences, lo, hi)
     start, end = sentences[lo].start, sentences[hi].end
     return Excerpt(doc_text[start:end], start, end)

@@ -30,9 +30,9 @@ class SearchConfig:
 
     mode: str = "hybrid"  # "dense" | "bm25" | "hybrid"
     fusion: str = "weighted"  # "weighted" | "rrf"
-    dense_weight: float = 0.7
+    dense_weight: float = 0.8
     rerank: bool = True  # add the best sentence's score inside each candidate
-    rerank_weight: float = 0.5
+    rerank_weight: float = 0.3
     candidates: int = 20
 
 
