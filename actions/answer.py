@@ -1,0 +1,139 @@
+"""``action_answer``: answer a question with verbatim, cited excerpts, or say it can't.
+
+An answer is one framing sentence, one to three excerpts with numbered citations, the
+sources and a disclaimer (preceded, when a session opens with a question, by the
+short first-contact introduction). When the library does not cover the question it says so,
+suggests covered topics and the clinician, and keeps the scrubbed question for the
+clinic's content review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import contract, review_log
+from bot import settings
+
+SUGGESTED_TOPICS = 3
+
+
+def excerpts_per_answer() -> int:
+    """How many excerpts an answer shows (``knowledge.excerpts_per_answer``, 1-3)."""
+    configured = settings.section("knowledge").get("excerpts_per_answer") or 3
+    return max(1, min(3, int(configured)))
+
+
+def conversation_context(tracker: Tracker) -> str | None:
+    """What the conversation was about: the last question, then its topic (a heading)."""
+    parts = [tracker.get_slot("last_question"), tracker.get_slot("last_topic")]
+    context = " ".join(str(p) for p in parts if p)
+    return context or None
+
+
+def user_question(tracker: Tracker) -> str:
+    """The latest message's text, unless it was a ``/intent`` payload."""
+    text = (tracker.latest_message.get("text") or "").strip()
+    return "" if text.startswith("/") else text
+
+
+def is_first_reply(tracker: Tracker) -> bool:
+    """Whether the bot has not said anything yet in this session."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return False
+        if event.get("event") in {"session_started", "restart"}:
+            break
+    return True
+
+
+def topic_of(hit: Any) -> str:
+    """The section heading an excerpt sits under, else its document's title."""
+    return hit.passage.section or hit.passage.title or hit.source.title
+
+
+def send_answer(dispatcher: CollectingDispatcher, domain: contract.DomainDict,
+                hits: Sequence[Any], intro_response: str,
+                known_sources: Sequence[str] = ()) -> tuple[str, list[str]]:
+    """Utter an answer built from ``hits``; returns (answer id, cited source ids in order).
+
+    Sources already cited for the same question keep their numbers.
+    """
+    intro = contract.wording(domain, intro_response)
+    disclaimer = contract.wording(domain, "utter_disclaimer")
+    excerpts, sources = contract.cite(hits, known=known_sources)
+    answer_id = contract.new_answer_id()
+    body = contract.payload(
+        "answer", intro, excerpts=excerpts, sources=sources, disclaimer=disclaimer,
+        suggestions=contract.buttons(domain, "utter_answer_followups"), answer_id=answer_id,
+    )
+    texts = [
+        intro,
+        *contract.excerpt_texts(excerpts),
+        contract.sources_text(contract.wording(domain, "utter_sources_line"), sources),
+        disclaimer,
+    ]
+    contract.send(dispatcher, body, texts)
+    cited = list(known_sources) + [s["id"] for s in sources if s["id"] not in known_sources]
+    return answer_id, cited
+
+
+def send_no_answer(dispatcher: CollectingDispatcher, domain: contract.DomainDict,
+                   question: str, confidence: float | None) -> None:
+    """Say plainly the library can't answer, suggest covered topics and the clinician."""
+    from knowledge import suggest_topics
+
+    topics = suggest_topics(question, n=SUGGESTED_TOPICS) if question else []
+    recorded = bool(question) and review_log.record_unanswered(question, topics, confidence)
+    sentences = [contract.wording(domain, "utter_no_answer"),
+                 contract.wording(domain, "utter_ask_clinician")]
+    if recorded:
+        sentences.append(contract.wording(domain, "utter_no_answer_recorded"))
+    topics_text = (contract.bullet_list(contract.wording(domain, "utter_no_answer_topics"), topics)
+                   if topics else "")
+    body = contract.payload("no_answer", " ".join(sentences),
+                            suggestions=contract.topic_suggestions(topics))
+    contract.send(dispatcher, body, [sentences[0], topics_text, *sentences[1:]])
+
+
+class ActionAnswer(Action):
+    """Search the library for the user's question, in the conversation's context."""
+
+    def name(self) -> str:
+        return "action_answer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: contract.DomainDict) -> list[EventType]:
+        from knowledge import search
+
+        question = user_question(tracker)
+        if is_first_reply(tracker):  # a session that opens with a question: say who we are
+            dispatcher.utter_message(text=contract.wording(domain, "utter_first_contact"))
+        result = search(question, k=excerpts_per_answer(),
+                        context=conversation_context(tracker)) if question else None
+        if result is None or not result.answerable or not result.hits:
+            send_no_answer(dispatcher, domain, question,
+                           None if result is None else result.confidence)
+            return [
+                SlotSet("last_question", None),
+                SlotSet("last_answer_id", None),
+                SlotSet("last_passage_ids", None),
+                SlotSet("shown_passage_ids", None),
+                SlotSet("last_source_ids", None),
+                SlotSet("last_reply_kind", "no_answer"),
+            ]
+        answer_id, cited = send_answer(dispatcher, domain, result.hits, "utter_answer_intro")
+        passage_ids = [hit.passage_id for hit in result.hits]
+        return [
+            SlotSet("last_question", question),
+            SlotSet("last_topic", topic_of(result.hits[0])),
+            SlotSet("last_answer_id", answer_id),
+            SlotSet("last_passage_ids", passage_ids),
+            SlotSet("shown_passage_ids", passage_ids),
+            SlotSet("last_source_ids", cited),
+            SlotSet("last_reply_kind", "answer"),
+        ]

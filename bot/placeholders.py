@@ -1,0 +1,56 @@
+"""The clinic's local numbers and messages that fixed replies refer to by placeholder.
+
+Domain responses say ``{emergency_number}``, ``{crisis_line}``, ``{urgent_line}``,
+``{clinic_phone}`` or ``{kiosk_staff_message}``; this module supplies the values from
+``bot/settings.yml`` (with ``PAIN_*`` overrides) and a sensible wording when a value
+is unset. It imports nothing from Rasa, so the Rasa server (``bot.nlg``) and the
+action server (``actions``) fill placeholders the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bot import settings
+
+# Used when bot/settings.yml leaves a value empty.
+FALLBACKS: dict[str, str] = {
+    "emergency_number": "your local emergency number",
+    "crisis_line": "a local crisis line or helpline",
+    "urgent_line": "an urgent care service or your doctor's out-of-hours line",
+    "clinic_phone": "its usual phone number",
+    "kiosk_staff_message": "Please tell a member of staff now.",
+}
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def _text(value: Any) -> str | None:
+    """A setting as display text, or None when it is unset or blank."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def values(config: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, str]:
+    """Every placeholder's value: the setting when given, else its fallback wording."""
+    config = settings.get() if config is None else config
+    safety = dict(config.get("safety") or {})
+    clinic = dict(config.get("clinic") or {})
+    given = {
+        "emergency_number": safety.get("emergency_number"),
+        "crisis_line": safety.get("crisis_line"),
+        "urgent_line": safety.get("urgent_line"),
+        "clinic_phone": clinic.get("phone"),
+        "kiosk_staff_message": clinic.get("kiosk_staff_message"),
+    }
+    return {name: _text(given[name]) or fallback for name, fallback in FALLBACKS.items()}
+
+
+def fill(text: str, filled: Mapping[str, str] | None = None) -> str:
+    """``text`` with known placeholders replaced; other braces are left untouched."""
+    filled = values() if filled is None else filled
+    return _PLACEHOLDER.sub(lambda m: filled.get(m.group(1), m.group(0)), text)

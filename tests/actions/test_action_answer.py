@@ -1,0 +1,125 @@
+"""action_answer against the real library: cited verbatim excerpts, or an honest no."""
+
+from __future__ import annotations
+
+import json
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import contract
+from actions.answer import ActionAnswer, excerpts_per_answer
+from bot import placeholders
+from tests.actions.actions_testkit import customs, make_tracker, slots_of, texts, wording
+
+COVERED = "What is central sensitization?"
+NOT_COVERED = "What is gout? My email is ann.smith@example.com and I'm Ann, call 07700 900123"
+
+
+def run(domain, tracker):
+    dispatcher = CollectingDispatcher()
+    events = ActionAnswer().run(dispatcher, tracker, domain)
+    return dispatcher, events
+
+
+def test_answer_quotes_the_library_verbatim_with_citations(domain, data_dir) -> None:
+    from knowledge import search
+
+    dispatcher, events = run(domain, make_tracker(COVERED))
+    (custom,) = customs(dispatcher)
+    assert custom["kind"] == "answer"
+    assert custom["text"] == wording(domain, "utter_answer_intro")
+    assert custom["disclaimer"] == wording(domain, "utter_disclaimer")
+    assert 1 <= len(custom["excerpts"]) <= excerpts_per_answer()
+
+    hits = {h.passage_id: h for h in search(COVERED, k=excerpts_per_answer()).hits}
+    source_numbers = {s["id"]: s["n"] for s in custom["sources"]}
+    for excerpt in custom["excerpts"]:
+        hit = hits[excerpt["passage_id"]]
+        assert excerpt["text"] == hit.excerpt.text
+        assert excerpt["text"] in hit.passage.text  # verbatim from the passage
+        assert source_numbers[excerpt["source"]["id"]] == excerpt["n"]
+    assert sorted(source_numbers.values()) == list(range(1, len(source_numbers) + 1))
+
+    plain = texts(dispatcher)
+    assert plain[0] == custom["text"]
+    assert contract.excerpt_texts(custom["excerpts"]) == plain[1:-2]
+    assert plain[-2].startswith(wording(domain, "utter_sources_line") + " [1] ")
+    assert plain[-1] == custom["disclaimer"]
+
+    slots = slots_of(events)
+    assert slots["last_question"] == COVERED
+    assert slots["last_answer_id"] == custom["answer_id"]
+    assert slots["last_passage_ids"] == [e["passage_id"] for e in custom["excerpts"]]
+    assert slots["shown_passage_ids"] == slots["last_passage_ids"]
+    assert slots["last_source_ids"] == [s["id"] for s in custom["sources"]]
+    assert slots["last_topic"]
+    assert not (data_dir / "content_review.jsonl").exists()
+
+
+def test_a_session_opening_with_a_question_gets_the_introduction_first(domain,
+                                                                       data_dir) -> None:
+    opened = [{"event": "session_started"}, {"event": "user", "text": COVERED}]
+    dispatcher, _ = run(domain, make_tracker(COVERED, events=opened))
+    intro = placeholders.fill(wording(domain, "utter_first_contact"))
+    assert texts(dispatcher)[0] == intro
+    assert "{" not in intro
+    assert customs(dispatcher)[0]["kind"] == "answer"
+
+    later, _ = run(domain, make_tracker(COVERED))  # the bot has spoken before
+    assert intro not in texts(later)
+
+
+def test_follow_up_uses_the_conversations_context(domain, data_dir) -> None:
+    from knowledge import search
+
+    question = "what about back pain?"
+    tracker = make_tracker(question, last_question=COVERED,
+                           last_topic="Central Sensitization")
+    dispatcher, events = run(domain, tracker)
+    (custom,) = customs(dispatcher)
+    expected = search(question, k=excerpts_per_answer(),
+                      context=f"{COVERED} Central Sensitization")
+    assert expected.answerable
+    quoted = [e["passage_id"] for e in custom["excerpts"]]
+    assert quoted == [h.passage_id for h in expected.hits]
+    # the context matters: without it the same words find other passages
+    assert quoted != [h.passage_id for h in search(question, k=excerpts_per_answer()).hits]
+
+
+def test_uncovered_question_is_declined_honestly_and_recorded_scrubbed(domain,
+                                                                       data_dir) -> None:
+    from knowledge import list_topics
+
+    dispatcher, events = run(domain, make_tracker(NOT_COVERED))
+    (custom,) = customs(dispatcher)
+    assert custom["kind"] == "no_answer"
+    assert custom["excerpts"] == [] and custom["sources"] == []
+    assert custom["text"].startswith(wording(domain, "utter_no_answer"))
+    assert placeholders.fill(wording(domain, "utter_ask_clinician")) in custom["text"]
+    topics = [s["title"] for s in custom["suggestions"]]
+    assert 2 <= len(topics) <= 3
+    assert set(topics) <= set(list_topics())
+    assert any(t in " ".join(texts(dispatcher)) for t in topics)
+    assert slots_of(events)["last_reply_kind"] == "no_answer"
+    assert slots_of(events)["last_answer_id"] is None
+
+    (line,) = (data_dir / "content_review.jsonl").read_text().splitlines()
+    record = json.loads(line)
+    assert set(record) == {"date", "question", "suggested_topics", "confidence"}
+    assert "gout" in record["question"]
+    for personal in ("ann.smith@example.com", "Ann", "07700", "900123",
+                     "action-test-sender"):
+        assert personal not in line
+    assert record["suggested_topics"] == topics
+
+
+def test_nothing_recorded_when_the_clinic_opts_out(domain, data_dir, monkeypatch) -> None:
+    from bot import settings
+
+    monkeypatch.setenv("PAIN_PRIVACY_RECORD_UNANSWERED", "false")
+    settings.get.cache_clear()
+    dispatcher, _ = run(domain, make_tracker(NOT_COVERED))
+    (custom,) = customs(dispatcher)
+    assert custom["kind"] == "no_answer"
+    assert wording(domain, "utter_no_answer_recorded") not in custom["text"]
+    assert not (data_dir / "content_review.jsonl").exists()

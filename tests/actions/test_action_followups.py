@@ -1,0 +1,108 @@
+"""tell me more, where is that from, what can I ask: real library, real domain wording."""
+
+from __future__ import annotations
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answer import ActionAnswer
+from actions.more import ActionTellMore
+from actions.sources import ActionSources
+from actions.topics import ActionListTopics
+from tests.actions.actions_testkit import customs, make_tracker, slots_of, texts, wording
+
+QUESTION = "How does stress affect pain?"
+
+
+def answered(domain):
+    """Slots after a real answer to QUESTION."""
+    dispatcher = CollectingDispatcher()
+    slots = slots_of(ActionAnswer().run(dispatcher, make_tracker(QUESTION), domain))
+    assert slots["last_reply_kind"] == "answer"
+    return slots
+
+
+def test_tell_more_gives_new_excerpts_for_the_same_question(domain, data_dir) -> None:
+    slots = answered(domain)
+    dispatcher = CollectingDispatcher()
+    events = ActionTellMore().run(dispatcher, make_tracker("tell me more", "tell_more",
+                                                           **slots), domain)
+    (custom,) = customs(dispatcher)
+    more = slots_of(events)
+    if custom["kind"] == "answer":
+        new_ids = [e["passage_id"] for e in custom["excerpts"]]
+        assert new_ids and not set(new_ids) & set(slots["shown_passage_ids"])
+        assert custom["text"] == wording(domain, "utter_more_intro")
+        assert more["shown_passage_ids"] == slots["shown_passage_ids"] + new_ids
+        # sources cited before keep their numbers
+        for source in custom["sources"]:
+            if source["id"] in slots["last_source_ids"]:
+                assert source["n"] == slots["last_source_ids"].index(source["id"]) + 1
+        assert more["last_source_ids"][: len(slots["last_source_ids"])] == \
+            slots["last_source_ids"]
+    else:
+        assert custom["text"] == wording(domain, "utter_no_more")
+
+
+def test_tell_more_runs_out(domain, data_dir) -> None:
+    slots = answered(domain)
+    for _ in range(30):  # the library is small: it must run out eventually
+        dispatcher = CollectingDispatcher()
+        events = ActionTellMore().run(
+            dispatcher, make_tracker("more", "tell_more", **slots), domain)
+        (custom,) = customs(dispatcher)
+        if custom["kind"] != "answer":
+            break
+        slots.update(slots_of(events))
+    assert custom["kind"] == "no_answer"
+    assert custom["text"] == wording(domain, "utter_no_more")
+    assert len(set(slots["shown_passage_ids"])) == len(slots["shown_passage_ids"])
+
+
+def test_tell_more_before_any_question(domain) -> None:
+    dispatcher = CollectingDispatcher()
+    ActionTellMore().run(dispatcher, make_tracker("tell me more", "tell_more"), domain)
+    (custom,) = customs(dispatcher)
+    assert custom["kind"] == "chitchat"
+    assert custom["text"] == wording(domain, "utter_no_question_yet")
+
+
+def test_sources_give_full_details_in_citation_order(domain, data_dir) -> None:
+    from knowledge import get_source
+
+    slots = answered(domain)
+    dispatcher = CollectingDispatcher()
+    events = ActionSources().run(
+        dispatcher, make_tracker("where is that from?", "source_request", **slots), domain)
+    (custom,) = customs(dispatcher)
+    assert custom["text"] == wording(domain, "utter_sources_intro")
+    assert [s["id"] for s in custom["sources"]] == slots["last_source_ids"]
+    (plain,) = texts(dispatcher)
+    for entry in custom["sources"]:
+        source = get_source(entry["id"])
+        assert entry["title"] == source.title and entry["author"] == source.author
+        assert entry["publisher"] == source.publisher and entry["url"] == source.url
+        assert f"[{entry['n']}] {source.citation()}" in plain
+    assert slots_of(events)["last_reply_kind"] == "sources"
+
+
+def test_sources_before_any_answer(domain) -> None:
+    dispatcher = CollectingDispatcher()
+    ActionSources().run(dispatcher, make_tracker("source?", "source_request"), domain)
+    (custom,) = customs(dispatcher)
+    assert custom["text"] == wording(domain, "utter_no_question_yet")
+    assert custom["sources"] == []
+
+
+def test_topics_come_from_the_corpus(domain) -> None:
+    from knowledge import list_topics
+
+    dispatcher = CollectingDispatcher()
+    ActionListTopics().run(dispatcher, make_tracker("what can I ask?", "what_can_i_ask"),
+                           domain)
+    (custom,) = customs(dispatcher)
+    topics = list_topics()
+    assert topics
+    assert [s["title"] for s in custom["suggestions"]] == topics[: len(custom["suggestions"])]
+    (plain,) = texts(dispatcher)
+    assert plain.splitlines()[0] == wording(domain, "utter_topics_intro")
+    assert plain.splitlines()[1:] == [f"- {t}" for t in topics]

@@ -1,0 +1,64 @@
+"""Numbering and plain-text rendering of the response contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from actions import contract
+from knowledge.schema import Excerpt, Hit, Passage, Source
+
+CORPUS = Path(__file__).resolve().parents[2] / "knowledge" / "corpus"
+
+
+def corpus_hit(doc_id: str, filename: str, sentence_no: int) -> Hit:
+    """A hit whose excerpt is a real sentence from the library (never invented text)."""
+    text = (CORPUS / filename).read_text(encoding="utf-8")
+    sentence = [line for line in text.splitlines() if line.strip()][sentence_no].strip()
+    start = text.index(sentence)
+    passage = Passage(id=f"{doc_id}#{sentence_no}", doc_id=doc_id, title=doc_id,
+                      section=None, text=sentence, start=start, end=start + len(sentence))
+    source = Source(id=doc_id, title=f"Title of {doc_id}", publisher="Publisher")
+    return Hit(passage=passage, source=source,
+               excerpt=Excerpt(sentence, start, start + len(sentence)), score=1.0)
+
+
+def test_one_number_per_source_in_order() -> None:
+    a1 = corpus_hit("nervous-system-role", "000_889a8a9f41005faa.txt", 1)
+    b = corpus_hit("nervous-system-connection", "001_0c4141ba657ee9ef.txt", 3)
+    a2 = corpus_hit("nervous-system-role", "000_889a8a9f41005faa.txt", 5)
+    excerpts, sources = contract.cite([a1, b, a2])
+    assert [e["n"] for e in excerpts] == [1, 2, 1]
+    assert [(s["n"], s["id"]) for s in sources] == [(1, "nervous-system-role"),
+                                                    (2, "nervous-system-connection")]
+    assert excerpts[0]["text"] == a1.excerpt.text
+
+
+def test_known_sources_keep_their_numbers() -> None:
+    b = corpus_hit("nervous-system-connection", "001_0c4141ba657ee9ef.txt", 3)
+    c = corpus_hit("neuroplastic-pain", "003_0791ee9eb2db5066.txt", 2)
+    excerpts, sources = contract.cite([c, b], known=["nervous-system-role",
+                                                     "nervous-system-connection"])
+    assert [e["n"] for e in excerpts] == [3, 2]
+    assert [s["n"] for s in sources] == [2, 3]
+
+
+def test_plain_texts_read_on_their_own() -> None:
+    hit = corpus_hit("nervous-system-role", "000_889a8a9f41005faa.txt", 1)
+    excerpts, sources = contract.cite([hit])
+    assert contract.excerpt_texts(excerpts) == [f"[1] “{hit.excerpt.text}”"]
+    assert contract.sources_text("Sources:", sources) == \
+        "Sources: [1] Title of nervous-system-role — Publisher"
+    body = contract.payload("answer", "Intro", excerpts=excerpts, sources=sources,
+                            disclaimer="D", answer_id="x")
+    assert set(body) == {"kind", "text", "excerpts", "sources", "disclaimer",
+                         "suggestions", "answer_id"}
+
+
+def test_a_quote_with_blank_lines_stays_one_message() -> None:
+    text = (CORPUS / "000_889a8a9f41005faa.txt").read_text(encoding="utf-8")
+    start = text.index("A key concept")
+    quote = text[start:text.index("Minor inputs", start)].strip()
+    quote = quote.replace("\n", "\n\n")  # as cleaned documents keep paragraphs
+    (plain,) = contract.excerpt_texts([{"n": 1, "text": quote}])
+    assert "\n\n" not in plain
+    assert plain.replace("\n", " ").split() == f"[1] “{quote}”".replace("\n", " ").split()

@@ -1,0 +1,46 @@
+"""The response contract in the domain: one custom object per reply, matching its text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rasa.shared.core.domain import Domain
+
+REPO = Path(__file__).resolve().parents[2]
+KINDS = {"answer", "no_answer", "declined", "red_flag", "crisis", "chitchat"}
+CONTRACT_KEYS = {"kind", "text", "excerpts", "sources", "disclaimer", "suggestions"}
+# Plain-text responses: wording the custom actions read (the action builds the turn's
+# one custom object from it) and the first-contact line that precedes an answer.
+ACTION_WORDING = {
+    "utter_answer_intro", "utter_more_intro", "utter_sources_line", "utter_disclaimer",
+    "utter_answer_followups", "utter_no_answer", "utter_no_answer_topics",
+    "utter_ask_clinician", "utter_no_answer_recorded", "utter_no_question_yet",
+    "utter_no_more", "utter_sources_intro", "utter_first_contact",
+    "utter_topics_intro", "utter_feedback_thanks", "utter_feedback_nothing_to_rate",
+}
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(REPO / "bot" / "domain"))
+
+
+def test_replies_rasa_sends_itself_carry_the_contract(domain: Domain) -> None:
+    own = [name for name in domain.responses if name not in ACTION_WORDING]
+    assert "utter_greet" in own and "utter_library_unavailable" in own
+    for name in own:
+        for variation in domain.responses[name]:
+            custom = variation.get("custom")
+            assert custom, f"{name} has no custom object"
+            assert set(custom) >= CONTRACT_KEYS, f"{name} lacks {CONTRACT_KEYS - set(custom)}"
+            assert custom["kind"] in KINDS, name
+            assert custom["text"] == variation["text"], f"{name}: custom text differs"
+            if variation.get("buttons"):
+                assert custom["suggestions"] == variation["buttons"], name
+
+
+def test_action_wording_exists_and_is_plain_text(domain: Domain) -> None:
+    for name in ACTION_WORDING:
+        assert name in domain.responses, name
+        assert domain.responses[name][0]["text"].strip(), name
