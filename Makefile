@@ -27,15 +27,19 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export RASA_CONFIG RASA_DOMAIN RASA_DATA RASA_ENDPOINTS RASA_CREDENTIALS RASA_MODEL_DIR RASA_MODEL_NAME
+# bot/endpoints.yml reads these; `make run` (bot.serve) sets them from bot/settings.yml.
+export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
+export PAIN_TRACKER_DB ?= $(CURDIR)/var/tracker.db
 
 .PHONY: help setup index model run chat test lint validate test-stories nlu-report \
-        test-unit test-rasa-unit browser-deps eval bench clean
+        test-rasa-unit browser-deps eval bench bench-turns clean
 
 help:
 	@echo "make run    set up both environments, build the index, train, serve the bot"
 	@echo "make test   run the whole suite"
 	@echo "make chat   talk to the bot in this terminal"
 	@echo "make eval   retrieval evaluation;  make bench  retrieval benchmark"
+	@echo "make bench-turns   per-turn latency and memory of the running bot"
 
 # ---- environments ---------------------------------------------------------
 $(VENV)/.installed: requirements/app.txt requirements/dev.txt requirements/app.lock
@@ -68,6 +72,7 @@ chat: setup index model
 	$(PY) -m bot.serve --shell
 
 # ---- quality --------------------------------------------------------------
+# test-stories runs with --e2e so NLU (and the safety screen) reads the story's text.
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 
@@ -75,8 +80,9 @@ validate: $(VENV_RASA)/.installed
 	$(RASA) data validate --fail-on-warnings --domain $(RASA_DOMAIN) --data $(RASA_DATA) --config $(RASA_CONFIG)
 
 test-stories: model
-	$(RASA) test core --model $(RASA_MODEL_DIR)/$(RASA_MODEL_NAME).tar.gz --stories $(RASA_TEST_STORIES) \
-	  --endpoints $(RASA_ENDPOINTS) --fail-on-prediction-errors --out reports/core
+	$(RASA) test core --e2e --model $(RASA_MODEL_DIR)/$(RASA_MODEL_NAME).tar.gz \
+	  --stories $(RASA_TEST_STORIES) --endpoints $(RASA_ENDPOINTS) \
+	  --fail-on-prediction-errors --out reports/core
 
 # Cross-validated NLU report: an artefact to read, not a gate.
 nlu-report: $(VENV_RASA)/.installed
@@ -94,7 +100,10 @@ eval: index
 bench: index
 	$(PY) -m knowledge.eval.benchmark
 
-test: setup index model lint validate test-stories test-rasa-unit browser-deps
+bench-turns: index model
+	$(PY) -m bot.benchmark
+
+test: setup index model lint validate test-stories nlu-report test-rasa-unit browser-deps
 	$(PY) -m pytest --ignore=tests/bot
 
 clean:

@@ -20,7 +20,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-EXTRA_INPUTS = ("bot/**/*.py", "bot/safety/patterns.yml")
+# Rasa-side code that shapes the trained model (channels, serving and NLG do not).
+EXTRA_INPUTS = ("bot/components/**/*.py", "bot/policies/**/*.py", "bot/safety/**/*.py",
+                "bot/safety/patterns.yml")
 DEFAULTS = {
     "RASA_CONFIG": "config.yml",
     "RASA_DOMAIN": "bot/domain",

@@ -228,6 +228,8 @@ class TelegramInput(RasaTelegramInput):
                 logger.warning("telegram: no text-only reply configured (domain response %s)",
                                self.text_only_response)
             return
+        if text.strip().split("@")[0] == "/start":
+            text = "/greet"  # Telegram's first message when someone opens the bot
         collector = TurnCollector(self.name())
         try:
             await on_new_message(UserMessage(text, collector, chat_id,

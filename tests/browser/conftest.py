@@ -1,6 +1,6 @@
 """Fixtures for the browser tests: the real bot stack with the web channel, and Chromium.
 
-The stack is started once per session with ``bot.serve.start_stack`` (the same code as
+The stack is started once per session with ``bot.bot_stack.start_stack`` (the same code as
 ``make run``) on free ports, with a temporary credentials file holding the REST channel
 (the supervisor's readiness check and warm-up use it) and ``bot.channels.web.WebChannel``.
 When ``tests/data/hostile_corpus/`` exists, the library is the default corpus plus those
@@ -119,9 +119,9 @@ def _library_env(tmp: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def web_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebBot]:
     """The real action server and Rasa server, with the web channel, on free ports."""
-    from bot import serve
+    from bot import stack as bot_stack
 
-    model = serve.rasa_paths()["model"]
+    model = bot_stack.rasa_paths()["model"]
     if not model.exists():
         pytest.fail(f"Missing {model}: run `make model index` first.", pytrace=False)
     tmp = tmp_path_factory.mktemp("web_stack")
@@ -134,8 +134,9 @@ def web_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebBot]:
                             "RASA_CREDENTIALS": str(credentials)}.items():
             mp.setenv(name, value)
         try:
-            stack = serve.start_stack(serve.free_port(), serve.free_port(), tmp / "data")
-        except serve.StackError as exc:
+            stack = bot_stack.start_stack(bot_stack.free_port(), bot_stack.free_port(),
+                                          tmp / "data")
+        except bot_stack.StackError as exc:
             pytest.fail(str(exc), pytrace=False)
         try:
             yield WebBot(stack.rasa_url)

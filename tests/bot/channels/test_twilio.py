@@ -240,8 +240,8 @@ def test_credentials_must_be_complete_and_expanded() -> None:
 
 
 def _template_config() -> str:
-    """The channel blocks of bot/credentials.messaging.yml, uncommented."""
-    lines = (REPO / "bot/credentials.messaging.yml").read_text("utf-8").splitlines()
+    """The messaging channel blocks of bot/credentials.yml, uncommented."""
+    lines = (REPO / "bot/credentials.yml").read_text("utf-8").splitlines()
     return "\n".join(line[2:] for line in lines if line.startswith("# ") or line == "#")
 
 

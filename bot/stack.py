@@ -1,0 +1,267 @@
+"""The two servers as one stack: start on given ports, wait until healthy, stop cleanly.
+
+Used by the supervisor (``bot.serve``, what ``make run`` ends with), the integration and
+browser tests, and the benchmarks, so there is one way to run the stack. Never imports
+Rasa: the Rasa server runs from ``.venv-rasa`` as a child process. Child output goes to
+log files with what people wrote (and their ids) blanked out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from bot import retention, settings
+
+ROOT = settings.REPO_ROOT
+WARMUP_QUESTION = "How does pain work?"
+RETENTION_EVERY_S = 3600.0
+# Fields of Rasa's structured log lines that can hold what a person wrote or who they are.
+REDACTED_KEYS = frozenset({
+    "text", "response_text", "user_text", "message", "user_message", "json_message",
+    "parse_data_text", "parse_data_entities", "slot_values", "tracker_latest_message",
+    "sender_id", "conversation_id", "rasa_event", "rasa_events", "prediction_events",
+    "entity", "token_text", "tracker_states", "current_states", "states"})
+_REQUEST_BODY = re.compile(r"(.*?)\\?[\"']request_body\b.*", re.DOTALL)
+_QUOTED_FIELD = re.compile(
+    r"(\b(?:" + "|".join(sorted(REDACTED_KEYS)) + r")\W{0,3}[:=]\s*)"
+    r"(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')")
+_HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
+
+
+class StackError(RuntimeError):
+    """A server would not start, or stopped on its own."""
+
+
+@dataclass
+class Server:
+    """One child process in its own process group, logging to ``log``."""
+
+    name: str
+    proc: subprocess.Popen
+    log: Path
+
+    def tail(self, lines: int = 25) -> str:
+        """The last lines of this server's log."""
+        text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM the whole process group, then SIGKILL what is left after ``timeout``."""
+        self._signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=timeout)
+        self._signal(signal.SIGKILL)  # a hung leader, or stragglers that outlived it
+        self.proc.wait()
+
+    def _signal(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, sig)
+
+
+@dataclass
+class Stack:
+    """The running servers; ``stop()`` ends them all (also via ``with``)."""
+
+    rasa_url: str
+    action_url: str
+    servers: list[Server]
+    data_dir: Path
+    tracker_db: Path | None
+    warm_up_kinds: list[str | None] = field(default_factory=list)  # kinds the warm-up got
+
+    @property
+    def webhook(self) -> str:
+        return f"{self.rasa_url}/webhooks/rest/webhook"
+
+    def dead(self) -> Server | None:
+        """The first server that has exited, if any."""
+        return next((s for s in self.servers if s.proc.poll() is not None), None)
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rasa_paths(environ: Mapping[str, str] = os.environ, root: Path = ROOT) -> dict[str, Path]:
+    """Model, endpoints and credentials, named by the Makefile's variables."""
+    def path(value: str) -> Path:
+        return Path(value) if Path(value).is_absolute() else root / value
+    model = Path(environ.get("RASA_MODEL_DIR", "models")) / (
+        environ.get("RASA_MODEL_NAME", "pain-assistant") + ".tar.gz")
+    return {"model": path(str(model)),
+            "endpoints": path(environ.get("RASA_ENDPOINTS", "bot/endpoints.yml")),
+            "credentials": path(environ.get("RASA_CREDENTIALS", "bot/credentials.yml")),
+            "rasa": path(environ.get("RASA_BIN", ".venv-rasa/bin/rasa"))}
+
+
+def http(url: str, payload: object | None = None, timeout: float = 30.0) -> object:
+    """GET (or POST ``payload`` as JSON) and return the decoded JSON or text."""
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with _HTTP.open(request, timeout=timeout) as response:
+        body = response.read().decode()
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body
+
+
+def child_env(data_dir: Path, action_url: str) -> dict[str, str]:
+    """The environment both servers share; the data dir reaches settings and endpoints."""
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", HF_HUB_OFFLINE="1",
+               TRANSFORMERS_OFFLINE="1", ACTION_SERVER_URL=action_url,
+               PAIN_SERVER_DATA_DIR=str(data_dir), PAIN_TRACKER_DB=str(data_dir / "tracker.db"),
+               PYTHONDONTWRITEBYTECODE="1",
+               LOG_LEVEL="WARNING", LOG_LEVEL_LIBRARIES="ERROR", TF_CPP_MIN_LOG_LEVEL="2",
+               SQLALCHEMY_SILENCE_UBER_WARNING="1", PYTHONUNBUFFERED="1",
+               PYTHONWARNINGS="ignore::DeprecationWarning")
+    env.pop("RASA_API_TOKEN", None)  # passed on the command line only when the API is on
+    return env
+
+
+def redact(line: str) -> str:
+    """A log line with message text and sender ids blanked.
+
+    Rasa logs JSON lines (fields blanked by name); tracebacks of a failed custom action
+    quote the action server's error body, which echoes the whole tracker: everything
+    from ``request_body`` to the end of the line goes, and so does any quoted value of
+    a sensitive field.
+    """
+    try:
+        event = json.loads(line)
+    except ValueError:
+        event = None
+    if isinstance(event, dict):
+        for key in REDACTED_KEYS.intersection(event):
+            event[key] = "[redacted]"
+        return json.dumps(event) + "\n"
+    line = _REQUEST_BODY.sub(r'\1"request_body": "[redacted]"\n', line)
+    return _QUOTED_FIELD.sub(r'\1"[redacted]"', line)
+
+
+def _copy_redacted(pipe: IO[bytes], log: Path) -> None:
+    with pipe, log.open("a", encoding="utf-8") as out:
+        for raw in pipe:
+            out.write(redact(raw.decode("utf-8", errors="replace")))
+            out.flush()
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if the supervisor dies, so nothing is orphaned (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def spawn(name: str, cmd: list[str], env: Mapping[str, str], log_dir: Path,
+          root: Path = ROOT) -> Server:
+    """Start ``cmd`` in its own process group; its output goes, redacted, to
+    ``log_dir/name.log``."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"{name}.log"
+    proc = subprocess.Popen(cmd, cwd=root, env=dict(env), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True, preexec_fn=_die_with_parent)
+    threading.Thread(target=_copy_redacted, args=(proc.stdout, log), daemon=True).start()
+    return Server(name, proc, log)
+
+
+def wait_until_up(checks: list[tuple[str, Server]], timeout: float) -> None:
+    """Poll each URL until it answers; raise StackError if its server exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    for url, server in checks:
+        while True:
+            if server.proc.poll() is not None:
+                raise StackError(f"{server.name} exited with code {server.proc.returncode}; "
+                                 f"last log lines ({server.log}):\n{server.tail()}")
+            try:
+                http(url, timeout=5)
+                break
+            except (OSError, urllib.error.URLError):
+                if time.monotonic() > deadline:
+                    raise StackError(f"{server.name} did not answer {url} within {timeout:.0f} s;"
+                                     f" last log lines ({server.log}):\n{server.tail()}") from None
+                time.sleep(0.25)
+
+
+def start_stack(rasa_port: int, action_port: int, data_dir: Path, *, action_server: bool = True,
+                action_url: str | None = None, interface: str = "127.0.0.1",
+                cors: str = "*", api_token: str | None = None, root: Path = ROOT,
+                timeout: float = 240.0, warm_up: bool = True) -> Stack:
+    """Start the action server (unless ``action_server`` is False) and Rasa, wait until
+    both answer, and warm the knowledge layer up with one question. On failure nothing
+    is left running."""
+    paths = rasa_paths(root=root)
+    for what in ("model", "endpoints", "credentials", "rasa"):
+        if not paths[what].exists():
+            raise StackError(f"{what} not found at {paths[what]} (run `make model`)")
+    data_dir = Path(data_dir).resolve()
+    log_dir = data_dir / "logs"
+    action_url = action_url or f"http://127.0.0.1:{action_port}/webhook"
+    env = child_env(data_dir, action_url)
+    host = "127.0.0.1" if interface in ("0.0.0.0", "::", "") else interface
+    stack = Stack(f"http://{host}:{rasa_port}", action_url, [], data_dir,
+                  retention.tracker_db_path(paths["endpoints"], root, env))
+    try:
+        checks = []
+        if action_server:
+            actions = spawn("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                                        "--port", str(action_port), "--quiet"],
+                            dict(env, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+                                 SANIC_HOST="127.0.0.1"), log_dir, root)
+            stack.servers.append(actions)
+            checks.append((f"http://127.0.0.1:{action_port}/health", actions))
+        api = ["--enable-api", "--auth-token", api_token] if api_token else []
+        rasa = spawn("rasa", [str(paths["rasa"]), "run", "--model", str(paths["model"]),
+                              "--endpoints", str(paths["endpoints"]),
+                              "--credentials", str(paths["credentials"]),
+                              "--interface", interface, "--port", str(rasa_port),
+                              "--cors", cors, "--quiet", *api], env, log_dir, root)
+        stack.servers.append(rasa)
+        checks += [(f"{stack.rasa_url}/", rasa), (f"{stack.rasa_url}/webhooks/rest/", rasa)]
+        wait_until_up(checks, timeout)
+        if warm_up:
+            sender = f"warmup-{uuid.uuid4().hex}"
+            try:
+                reply = http(stack.webhook, {"sender": sender, "message": WARMUP_QUESTION},
+                             timeout=timeout)
+                stack.warm_up_kinds = [m["custom"].get("kind") for m in reply or []
+                                       if isinstance(m, dict) and isinstance(m.get("custom"), dict)]
+            except OSError as exc:
+                raise StackError(f"the warm-up question failed ({exc}); last log lines:\n"
+                                 + "\n".join(s.tail(10) for s in stack.servers)) from exc
+            if stack.tracker_db:
+                retention.forget_sender(stack.tracker_db, sender)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack

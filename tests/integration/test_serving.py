@@ -1,0 +1,141 @@
+"""The supervisor end to end: `python -m bot.serve`, the tracker store, the logs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot import retention
+from bot import stack as bot_stack
+
+pytestmark = pytest.mark.integration
+
+
+def events_of(db: Path, sender: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?",
+                            (sender,)).fetchone()[0]
+
+
+def test_tracker_store_is_the_temporary_one(stack):
+    assert stack.tracker_db is not None, "bot/endpoints.yml has no SQLite tracker store"
+    assert stack.data_dir in stack.tracker_db.parents, (
+        f"tracker store {stack.tracker_db} is not under the data dir {stack.data_dir}: "
+        "bot/endpoints.yml must take its path from ${PAIN_TRACKER_DB}")
+
+
+def test_retention_purges_the_live_tracker_store(stack, bot_client):
+    test_tracker_store_is_the_temporary_one(stack)
+    chat = bot_client.conversation()
+    assert chat.ask("hello")
+    assert events_of(stack.tracker_db, chat.sender) > 0
+    retention.purge(stack.tracker_db, 30)  # today's conversation is inside the window
+    assert events_of(stack.tracker_db, chat.sender) > 0
+    assert retention.purge(stack.tracker_db, 30, now=time.time() + 31 * 86400) > 0
+    assert events_of(stack.tracker_db, chat.sender) == 0
+    # Rasa carries on with a fresh conversation for the same person
+    assert chat.ask("hello")
+    assert events_of(stack.tracker_db, chat.sender) > 0
+
+
+def test_warm_up_loaded_the_library(stack):
+    assert stack.warm_up_kinds == ["answer"], stack.warm_up_kinds
+
+
+def test_warm_up_conversation_is_not_kept(stack):
+    test_tracker_store_is_the_temporary_one(stack)
+    with sqlite3.connect(stack.tracker_db) as conn:
+        warm = conn.execute("SELECT COUNT(*) FROM events WHERE sender_id LIKE 'warmup-%'")
+        assert warm.fetchone()[0] == 0
+
+
+def test_logs_hold_no_message_text(stack, bot_client):
+    secret = f"my neighbour Joan {uuid.uuid4().hex} has back pain"
+    bot_client.ask(secret, sender=f"sender-{uuid.uuid4().hex}")
+    logs = list((stack.data_dir / "logs").glob("*.log"))
+    assert {p.name for p in logs} >= {"rasa.log", "actions.log"}
+    for log in logs:
+        text = log.read_text(encoding="utf-8", errors="replace")
+        assert secret not in text and "Joan" not in text, log
+        assert bot_stack.WARMUP_QUESTION not in text, log
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_make_run_supervisor_serves_and_stops_cleanly_on_sigterm(tmp_path):
+    rasa_port, action_port = bot_stack.free_port(), bot_stack.free_port()
+    env = dict(os.environ, PAIN_SERVER_DATA_DIR=str(tmp_path))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.serve", "--rasa-port", str(rasa_port), "--action-port",
+         str(action_port)], cwd=bot_stack.ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    output = []
+    try:
+        deadline = time.monotonic() + 300
+        for line in proc.stdout:
+            output.append(line)
+            if "Press Ctrl-C" in line or time.monotonic() > deadline:
+                break
+        assert "Press Ctrl-C" in "".join(output), "".join(output)
+        assert "/webhooks/rest/webhook" in "".join(output)
+        children = children_of(proc.pid)
+        assert len(children) == 2, children
+        reply = requests.post(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+                              json={"sender": "s", "message": "hello"}, timeout=60)
+        assert reply.ok and reply.json(), reply.text
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, "".join(output) + proc.stdout.read()
+        for child in children:
+            assert not Path(f"/proc/{child}").exists(), f"server {child} outlived serve"
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{rasa_port}/", timeout=5)
+        assert (tmp_path / "logs" / "rasa.log").exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_supervisor_exits_non_zero_when_a_server_dies(tmp_path):
+    rasa_port, action_port = bot_stack.free_port(), bot_stack.free_port()
+    env = dict(os.environ, PAIN_SERVER_DATA_DIR=str(tmp_path))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.serve", "--rasa-port", str(rasa_port), "--action-port",
+         str(action_port)], cwd=bot_stack.ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    try:
+        for line in proc.stdout:
+            if "Press Ctrl-C" in line:
+                break
+        children = children_of(proc.pid)
+        action = next(c for c in children if b"rasa_sdk" in Path(f"/proc/{c}/cmdline")
+                      .read_bytes())
+        os.kill(action, signal.SIGKILL)
+        assert proc.wait(timeout=60) == 1
+        rest = proc.stdout.read()
+        assert "actions stopped" in rest, rest
+        for child in children:
+            assert not Path(f"/proc/{child}").exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
