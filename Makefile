@@ -86,7 +86,8 @@ test-stories: model
 
 # Cross-validated NLU report: an artefact to read, not a gate.
 nlu-report: $(VENV_RASA)/.installed
-	-$(RASA) test nlu --nlu bot/nlu --config $(RASA_CONFIG) --cross-validation --folds 3 --out reports/nlu
+	-$(RASA) test nlu --nlu bot/nlu --domain $(RASA_DOMAIN) --config $(RASA_CONFIG) \
+	  --cross-validation --folds 3 --out reports/nlu
 
 test-rasa-unit: $(VENV_RASA)/.installed
 	$(RASA_PY) -m pytest -q -p no:cacheprovider tests/bot

@@ -97,7 +97,7 @@ def test_children_die_with_the_supervisor(tmp_path: Path) -> None:
         import os, signal, sys
         sys.path.insert(0, {str(stack.ROOT)!r})
         from pathlib import Path
-        from bot import serve
+        from bot import stack
         s = stack.spawn("sleeper", ["sleep", "300"], os.environ, Path({str(tmp_path)!r}))
         print(s.proc.pid, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
