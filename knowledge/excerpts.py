@@ -22,6 +22,7 @@ MAX_SENTENCES = 3
 MAX_EXCERPT_WORDS = 90
 SHORT_SENTENCE_WORDS = 12
 NEIGHBOUR_RATIO = 0.85
+SHORT_INTRO_WORDS = 8
 LEXICAL_WEIGHT = 0.15
 # A sentence opening like this leans on the one before it ("The results were striking
 # enough..."), so an excerpt never starts with it when the previous sentence is there.
@@ -77,6 +78,11 @@ def select(doc_text: str, sentences: list[Sentence], scores: np.ndarray) -> Exce
             hi -= 1
         if hi - lo + 1 > MAX_SENTENCES:
             break
+    # "…what acupuncture does not do. It does not:" - a short line that opens a list
+    # right after the excerpt belongs to it, list and all.
+    if hi + 1 < len(sentences) and sentences[hi + 1].kind == "intro" and length(
+            hi + 1, hi + 1) <= SHORT_INTRO_WORDS:
+        hi += 1
     lo, hi = _with_list(sentences, lo, hi)
     start, end = sentences[lo].start, sentences[hi].end
     return Excerpt(doc_text[start:end], start, end)
