@@ -1,0 +1,47 @@
+"""The ONNX Runtime embedder gives the vectors sentence-transformers gives, offline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from knowledge.embedding import MiniLMEmbedder, model_dir
+
+TEXTS = [
+    "why do I hurt when my scans are normal",
+    "wat is centrel sensitisation",
+    "Pain is a signal produced by the nervous system.",
+    "a much longer message " * 60,  # past the 256 word-piece limit: truncated alike
+]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> MiniLMEmbedder:
+    embedder = MiniLMEmbedder(cache_dir=tmp_path_factory.mktemp("onnx"))
+    embedder.encode(["warm up"])  # exports the model into the temporary cache
+    return embedder
+
+
+def test_vectors_match_sentence_transformers(exported: MiniLMEmbedder) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    reference = SentenceTransformer(str(model_dir()), device="cpu")
+    reference.max_seq_length = 256
+    expected = reference.encode(TEXTS, normalize_embeddings=True)
+    got = exported.encode(TEXTS)
+    assert exported.onnx_path.exists()
+    assert got.shape == (len(TEXTS), 384) and got.dtype == np.float32
+    assert np.abs(got - expected).max() < 1e-5
+
+
+def test_batching_and_padding_do_not_change_vectors(exported: MiniLMEmbedder) -> None:
+    together = exported.encode(TEXTS, batch_size=4)
+    alone = np.vstack([exported.encode([t]) for t in TEXTS])
+    assert np.abs(together - alone).max() < 1e-5
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+
+
+def test_vocabulary_is_whole_english_words(exported: MiniLMEmbedder) -> None:
+    vocab = exported.vocabulary()
+    assert {"pain", "weather", "because"} <= vocab
+    assert not any(w.startswith("##") for w in vocab)
