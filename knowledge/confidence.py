@@ -1,16 +1,19 @@
 """Confidence: does the library answer this question, as a calibrated probability.
 
-A logistic model over a handful of retrieval signals, fitted on the development set
-(`python -m knowledge eval --calibrate`) and stored in ``calibration.json`` with the
-threshold chosen on the same data; knowledge/README.md describes the method.
+A logistic model over a handful of retrieval signals plus the query's own embedding
+(which lets it learn which kinds of question the library covers), fitted on the
+development set (`python -m knowledge eval --calibrate`) and stored in
+``calibration.json`` with its threshold; knowledge/README.md describes the method.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
 FEATURES = ("dense_top", "sentence_top", "lexical_top", "coverage", "unknown_terms",
@@ -28,9 +31,16 @@ class Signals:
     unknown_terms: float  # content words neither in the library nor repaired
     unknown_rare: float  # of those, words that are not everyday English either
     out_of_scope: float  # cosine to the closest out-of-scope example question
+    query_vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def vector(self) -> list[float]:
+        """The scalar signals, in FEATURES order."""
         return [getattr(self, name) for name in FEATURES]
+
+    def design(self, embedding_scale: float) -> list[float]:
+        """Scalar signals followed by the scaled query embedding: the model's inputs."""
+        extra = [] if self.query_vector is None else list(embedding_scale * self.query_vector)
+        return self.vector() + extra
 
 
 @dataclass(frozen=True)
@@ -40,9 +50,14 @@ class Calibration:
     weights: tuple[float, ...]
     intercept: float
     threshold: float
+    embedding_weights: tuple[float, ...] = ()
+    embedding_scale: float = 0.0
 
     def probability(self, signals: Signals) -> float:
         z = self.intercept + sum(w * x for w, x in zip(self.weights, signals.vector(), strict=True))
+        if self.embedding_weights and signals.query_vector is not None:
+            z += self.embedding_scale * float(
+                np.dot(np.asarray(self.embedding_weights), signals.query_vector))
         return 1.0 / (1.0 + math.exp(-z))
 
     def to_dict(self, **extra) -> dict:
@@ -64,4 +79,6 @@ def load_calibration(path: Path = CALIBRATION_PATH) -> Calibration:
     if tuple(data["features"]) != FEATURES:
         raise ValueError(f"{path} was fitted on features {data['features']}, not {FEATURES}; "
                          "refit with `python -m knowledge eval --calibrate`")
-    return Calibration(tuple(data["weights"]), float(data["intercept"]), float(data["threshold"]))
+    return Calibration(tuple(data["weights"]), float(data["intercept"]), float(data["threshold"]),
+                       tuple(data.get("embedding_weights") or ()),
+                       float(data.get("embedding_scale") or 0.0))

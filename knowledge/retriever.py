@@ -47,6 +47,12 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.calibration = calibration or load_calibration()
+        fitted_dim = len(self.calibration.embedding_weights)
+        if fitted_dim and fitted_dim != embedder.dim:
+            raise ValueError(
+                f"the calibration was fitted on {fitted_dim}-dimensional query embeddings but "
+                f"the embedder {embedder.name!r} makes {embedder.dim}; pass a calibration "
+                "for this embedder or refit with `python -m knowledge eval --calibrate`")
         self.config = config
         vocab = english if english is not None else getattr(embedder, "vocabulary", frozenset)()
         self._english = vocab
@@ -175,6 +181,7 @@ class Retriever:
             unknown_terms=float(len(unknown)),
             unknown_rare=float(len(rare)),
             out_of_scope=self._out_of_scope(query_vector),
+            query_vector=query_vector,
         )
 
     def signals(self, query: str, context: str | None = None) -> Signals:

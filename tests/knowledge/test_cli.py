@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from knowledge.cli import main
+from knowledge.confidence import UNCALIBRATED
 from tests.knowledge.knowledge_testkit import DEFAULT_CORPUS, REPO, FakeEmbedder
 
 HIT_KEYS = {"passage_id", "excerpt", "passage", "source", "score"}
@@ -137,6 +138,8 @@ def test_search_reads_queries_from_stdin_as_json_lines(searched) -> None:
 @pytest.fixture
 def fake_cli(monkeypatch, tiny_corpus, tmp_path):
     monkeypatch.setattr("knowledge.cli._embedder", lambda progress=False: FakeEmbedder())
+    # the shipped calibration belongs to the real model's 384-dimensional embeddings
+    monkeypatch.setattr("knowledge.retriever.load_calibration", lambda: UNCALIBRATED)
     index = tmp_path / "index"
     return ["--index", str(index), "--corpus", str(tiny_corpus)], tiny_corpus, index
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import knowledge
-from knowledge.confidence import Calibration
+from knowledge.confidence import UNCALIBRATED, Calibration
 from knowledge.retriever import Retriever, SearchConfig
 
 
@@ -31,7 +31,7 @@ def check_offsets(retriever: Retriever, result) -> None:
 @pytest.fixture
 def tiny(tiny_index) -> Retriever:
     out, corpus, embedder = tiny_index
-    return Retriever.open(out, corpus, embedder)
+    return Retriever.open(out, corpus, embedder, calibration=UNCALIBRATED)
 
 
 def test_hits_are_ranked_limited_and_point_at_their_text(tiny: Retriever) -> None:
@@ -188,3 +188,12 @@ def test_query_vectors_are_normalised(default_retriever: Retriever) -> None:
     vectors = default_retriever.embedder.encode(["a", "what is pain?"])
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors.dtype == np.float32 and vectors.shape[1] == default_retriever.embedder.dim
+
+
+def test_a_calibration_for_another_embedding_size_is_refused(tiny_index) -> None:
+    out, corpus, embedder = tiny_index
+    from knowledge.confidence import Calibration
+
+    other = Calibration((0.0,) * 7, 0.0, 0.5, embedding_weights=(0.1,) * 384, embedding_scale=3.0)
+    with pytest.raises(ValueError, match="384-dimensional"):
+        Retriever.open(out, corpus, embedder, calibration=other)
