@@ -33,6 +33,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.credentials import credential
 from bot.channels.dedupe import RecentDeliveries
 from bot.channels.plain_text import (
     TELEGRAM,
@@ -49,15 +50,6 @@ SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")     # what setWebhook acce
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 CALLBACK_DATA_MAX_BYTES = 64
 
-
-def _credential(credentials: dict[str, Any], key: str, required: bool = True) -> Any:
-    value = credentials.get(key)
-    if isinstance(value, str) and "${" in value:
-        raise ValueError(f"credentials '{key}' holds an unexpanded ${{...}}: write the "
-                         "variable without quotes so Rasa substitutes it")
-    if required and not value:
-        raise ValueError(f"credentials '{key}' is required for the Telegram channel")
-    return value
 
 
 class TelegramPlainOutput(TelegramOutput):
@@ -119,12 +111,12 @@ class TelegramInput(RasaTelegramInput):
         if not credentials:
             cls.raise_missing_credentials_exception()
         return cls(
-            access_token=_credential(credentials, "access_token"),
-            secret_token=_credential(credentials, "secret_token"),
-            webhook_url=_credential(credentials, "webhook_url", required=False),
+            access_token=credential(credentials, "access_token", "Telegram"),
+            secret_token=credential(credentials, "secret_token", "Telegram"),
+            webhook_url=credential(credentials, "webhook_url", "Telegram", required=False),
             verify=credentials.get("verify"),
             set_webhook=bool(credentials.get("set_webhook", False)),
-            api_server=_credential(credentials, "api_server", required=False),
+            api_server=credential(credentials, "api_server", "Telegram", required=False),
             text_only_text=credentials.get("text_only_text"),
             text_only_response=credentials.get("text_only_response") or "utter_text_only",
             deliveries=RecentDeliveries(

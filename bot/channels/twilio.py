@@ -29,6 +29,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 
+from bot.channels.credentials import credential
 from bot.channels.dedupe import RecentDeliveries
 from bot.channels.plain_text import (
     SMS,
@@ -57,15 +58,6 @@ class _FormParams(dict):
         values = self.get(name) or [""]
         return values[0]
 
-
-def _credential(credentials: dict[str, Any], key: str, required: bool = True) -> Any:
-    value = credentials.get(key)
-    if isinstance(value, str) and "${" in value:
-        raise ValueError(f"credentials '{key}' holds an unexpanded ${{...}}: write the "
-                         "variable without quotes so Rasa substitutes it")
-    if required and not value:
-        raise ValueError(f"credentials '{key}' is required for this channel")
-    return value
 
 
 class TwilioSMSOutput(TwilioOutput):
@@ -140,11 +132,11 @@ class TwilioSMSInput(TwilioInput):
         if credentials.get("plain_punctuation") is not None:
             fmt = dataclasses.replace(fmt, plain_punctuation=bool(credentials["plain_punctuation"]))
         return cls(
-            account_sid=_credential(credentials, "account_sid"),
-            auth_token=_credential(credentials, "auth_token"),
-            twilio_number=_credential(credentials, "twilio_number"),
-            webhook_url=_credential(credentials, "webhook_url", required=False),
-            api_base_url=_credential(credentials, "api_base_url", required=False),
+            account_sid=credential(credentials, "account_sid", "Twilio"),
+            auth_token=credential(credentials, "auth_token", "Twilio"),
+            twilio_number=credential(credentials, "twilio_number", "Twilio"),
+            webhook_url=credential(credentials, "webhook_url", "Twilio", required=False),
+            api_base_url=credential(credentials, "api_base_url", "Twilio", required=False),
             text_only_text=credentials.get("text_only_text"),
             text_only_response=credentials.get("text_only_response") or "utter_text_only",
             fmt=fmt,
