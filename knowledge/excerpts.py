@@ -32,13 +32,18 @@ _LEANS_BACK = re.compile(
     re.I)
 
 
+def sentence_terms(texts: list[str]) -> list[frozenset[str]]:
+    """The stemmed content terms of each sentence (what ``sentence_scores`` compares)."""
+    return [frozenset(terms(t)) for t in texts]
+
+
 def sentence_scores(query_vector: np.ndarray, sentence_vectors: np.ndarray,
-                    query_terms: set[str], texts: list[str]) -> np.ndarray:
+                    query_terms: set[str], term_sets: list[frozenset[str]]) -> np.ndarray:
     """Cosine to the query plus a small bonus for the share of query terms present."""
     dense = sentence_vectors @ query_vector
     if not query_terms:
         return dense
-    overlap = np.array([len(query_terms & set(terms(t))) / len(query_terms) for t in texts])
+    overlap = np.array([len(query_terms & t) / len(query_terms) for t in term_sets])
     return dense + LEXICAL_WEIGHT * overlap
 
 

@@ -21,13 +21,23 @@ from rapidfuzz.distance import OSA
 from knowledge.lexical import stopwords, words
 
 TERMS_PATH = Path(__file__).with_name("query_terms.yml")
-FOLLOWUP_MAX_WORDS = 10
+FOLLOWUP_MAX_WORDS = 14
 _FOLLOWUP_OPENERS = re.compile(
     r"^\s*(and|but|so|also|what about|how about|what else|why is that|is that|does that|"
     r"can you explain|tell me more|more about|same for|and for)\b", re.I)
 _ANAPHORA = re.compile(
     r"\b(that|this|those|these|it|its|they|them|their|there|the study|the trial|the research|"
     r"the same|the other|such|he|she)\b", re.I)
+# "it" that points at nothing: "how long will it take", "is it normal to ..."
+_DUMMY_IT = re.compile(
+    r"\bit(?:'s|’s| is| was| will| would| does| did)?\s+(?:(?:take|takes|taking)\b|"
+    r"(?:normal|possible|ok|okay|safe|true|worth|common|likely|usual|too late)\s+(?:to|that)\b)",
+    re.I)
+# "does yoga help ...", "is swimming good for ...", "can a TENS machine help ...": the
+# words between the verb and "help" name what the question is about.
+_EFFECT_QUESTION = re.compile(
+    r"\b(?:does|do|can|could|is|are|would|will|should|might)\s+((?:[\w'’-]+\s+){1,4}?)"
+    r"(?:help|helps|work|works|good for|bad for|worth|useful|effective|safe)\b", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 
 
@@ -41,21 +51,39 @@ class PreparedQuery:
     corrections: dict[str, str]
     followup: bool
     with_context: str | None
+    context: str | None = None  # the previous question, repaired and expanded (follow-ups)
 
 
 @lru_cache(maxsize=2)
 def query_terms(path: Path = TERMS_PATH) -> dict:
-    """The expansions and out-of-scope examples in ``query_terms.yml``."""
+    """The expansions, real-word errors and out-of-scope examples in ``query_terms.yml``."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     expansions = {str(k).lower(): str(v) for k, v in (data.get("expansions") or {}).items()}
-    return {"expansions": expansions, "out_of_scope": list(data.get("out_of_scope") or [])}
+    confusions = [(re.compile(str(k), re.I), str(v))
+                  for k, v in (data.get("real_word_errors") or {}).items()]
+    return {"expansions": expansions, "out_of_scope": list(data.get("out_of_scope") or []),
+            "real_word_errors": confusions}
 
 
 def expand(text: str) -> str:
-    """``text`` with the library's words for any patient words it uses appended."""
+    """``text`` with the library's words appended for any patient words or phrases it uses.
+
+    A key of one word matches a whole word; a key of several words matches them in
+    order, with up to two other words between ("hurts more than it should" matches
+    "more than should").
+    """
     expansions = query_terms()["expansions"]
-    extra = [expansions[w] for w in dict.fromkeys(words(text)) if w in expansions]
-    return f"{text} ({'; '.join(extra)})" if extra else text
+    present = set(words(text))
+    joined = " ".join(words(text))
+    extra = [library for key, library in expansions.items()
+             if (key in present if " " not in key else _phrase(key).search(joined))]
+    return f"{text} ({'; '.join(dict.fromkeys(extra))})" if extra else text
+
+
+@lru_cache(maxsize=512)
+def _phrase(key: str) -> re.Pattern[str]:
+    gap = r"(?: \w+){0,2} "
+    return re.compile(r"\b" + gap.join(re.escape(w) for w in words(key)) + r"\b")
 
 
 class SpellRepair:
@@ -68,7 +96,8 @@ class SpellRepair:
 
     def _fix(self, word: str) -> str | None:
         low = word.lower()
-        if len(low) < 4 or low in self._library_set or low in self._english:
+        if (len(low) < 4 or low in self._library_set or low in self._english
+                or "'" in low or "’" in low):  # contractions are not misspellings
             return None
         max_edits = 1 if len(low) <= 5 else 2
         match = process.extractOne(low, self._library, scorer=OSA.distance,
@@ -85,7 +114,19 @@ class SpellRepair:
             corrections[m.group(0)] = fixed
             return fixed
 
+        for pattern, fixed in query_terms()["real_word_errors"]:
+            for m in pattern.finditer(text):
+                corrections[m.group(0)] = pattern.sub(fixed, m.group(0))
+            text = pattern.sub(fixed, text)
         return _WORD.sub(replace, text), corrections
+
+
+def asked_about(text: str) -> list[str]:
+    """Content words naming what a "does X help / is X good for" question asks about."""
+    match = _EFFECT_QUESTION.search(text)
+    if not match:
+        return []
+    return [w for w in words(match.group(1)) if w not in stopwords()]
 
 
 def is_followup(query: str) -> bool:
@@ -93,7 +134,7 @@ def is_followup(query: str) -> bool:
     n = len(words(query))
     if n == 0 or n > FOLLOWUP_MAX_WORDS:
         return False
-    if _FOLLOWUP_OPENERS.search(query) or _ANAPHORA.search(query):
+    if _FOLLOWUP_OPENERS.search(query) or _ANAPHORA.search(_DUMMY_IT.sub(" ", query)):
         return True
     content = [w for w in words(query) if w not in stopwords()]
     return len(content) <= 1
@@ -103,8 +144,9 @@ def prepare(query: str, context: str | None, repair: SpellRepair | None) -> Prep
     """Repair spelling; join the context when the query is a follow-up."""
     text, corrections = repair(query) if repair else (query, {})
     followup = bool(context and context.strip()) and is_followup(text)
-    with_context = None
+    with_context = ctx = None
     if followup:
-        ctx_text = repair(context)[0] if repair else context
-        with_context = expand(f"{ctx_text.strip()} {text.strip()}")
-    return PreparedQuery(query, text, expand(text), corrections, followup, with_context)
+        ctx_text = (repair(context)[0] if repair else context).strip()
+        with_context = expand(f"{ctx_text} {text.strip()}")
+        ctx = expand(ctx_text)
+    return PreparedQuery(query, text, expand(text), corrections, followup, with_context, ctx)

@@ -17,7 +17,7 @@ from knowledge.confidence import Calibration, Signals, load_calibration
 from knowledge.embedding import Embedder
 from knowledge.index import Index, load
 from knowledge.lexical import stopwords, terms, words
-from knowledge.query import PreparedQuery, SpellRepair, prepare, query_terms
+from knowledge.query import PreparedQuery, SpellRepair, asked_about, prepare, query_terms
 from knowledge.schema import Hit, SearchResult
 
 RRF_K = 60
@@ -34,6 +34,8 @@ class SearchConfig:
     rerank: bool = True  # add the best sentence's score inside each candidate
     rerank_weight: float = 0.3
     candidates: int = 20
+    rerank_depth: int = 0  # how many fused candidates get sentence scores (0: all)
+    lexical_squash: float = 5.0  # 0: BM25 / best BM25; K > 0: BM25 / (BM25 + K)
 
 
 DEFAULT_CONFIG = SearchConfig()
@@ -61,6 +63,7 @@ class Retriever:
         self._ids = {p.id: i for i, p in enumerate(index.passages)}
         self._topics: list[str] | None = None
         self._topic_vectors: np.ndarray | None = None
+        self._sentence_terms: dict[int, list[frozenset[str]]] = {}
 
     @classmethod
     def open(cls, index_dir: Path, corpus_dir: Path, embedder: Embedder,
@@ -78,7 +81,7 @@ class Retriever:
 
     # ---- ranking -----------------------------------------------------------
     def _query_vectors(self, q: PreparedQuery) -> tuple[np.ndarray, np.ndarray]:
-        texts = [q.text] + ([q.with_context] if q.with_context else [])
+        texts = [q.text] + ([q.context] if q.context else [])
         vectors = self.embedder.encode(texts)
         search_vector = vectors.mean(axis=0)
         search_vector /= np.linalg.norm(search_vector) or 1.0
@@ -97,8 +100,10 @@ class Retriever:
         if not rows:
             return [], np.zeros(0), np.zeros(0), np.zeros(0)
         dense = self.index.vectors[rows] @ vector
-        top_lex = float(lexical_all.max()) or 1.0
-        lexical = lexical_all[rows] / top_lex
+        if cfg.lexical_squash > 0:
+            lexical = lexical_all[rows] / (lexical_all[rows] + cfg.lexical_squash)
+        else:
+            lexical = lexical_all[rows] / (float(lexical_all.max()) or 1.0)
         if cfg.mode == "dense":
             fused = dense.copy()
         elif cfg.mode == "bm25":
@@ -111,11 +116,14 @@ class Retriever:
 
     def _sentence_scores(self, row: int, query_vector: np.ndarray, query_terms: set[str]):
         lo, hi = self.index.sentence_rows[row]
-        passage = self.index.passages[row]
-        text = self.index.documents[passage.doc_id]
-        spans = self.index.sentences[row]
+        term_sets = self._sentence_terms.get(row)
+        if term_sets is None:  # stemmed once per passage, on first use
+            text = self.index.documents[self.index.passages[row].doc_id]
+            term_sets = excerpts.sentence_terms(
+                [text[s.start:s.end] for s in self.index.sentences[row]])
+            self._sentence_terms[row] = term_sets
         return excerpts.sentence_scores(query_vector, self.index.sentence_vectors[lo:hi],
-                                        query_terms, [text[s.start:s.end] for s in spans])
+                                        query_terms, term_sets)
 
     def search(self, query: str, k: int = 3, context: str | None = None,
                exclude: Iterable[str] = ()) -> SearchResult:
@@ -131,7 +139,8 @@ class Retriever:
         query_terms = set(terms(q.with_context or q.text))
         order = np.argsort(-fused)
         sentence_best: dict[int, tuple[float, np.ndarray]] = {}
-        rerank_depth = max(k, 8) if self.config.rerank else k
+        depth = self.config.rerank_depth or len(order)
+        rerank_depth = max(k, depth) if self.config.rerank else k
         for i in order[:rerank_depth]:
             scores = self._sentence_scores(rows[i], search_vector, query_terms)
             sentence_best[int(i)] = (float(scores.max()), scores)
@@ -150,10 +159,25 @@ class Retriever:
             hits.append(Hit(passage, self.index.sources[passage.doc_id], excerpt, float(final[i]),
                             {"dense": float(dense[i]), "bm25": float(lexical[i]),
                              "fused": float(fused[i]), "sentence": sentence_best[int(i)][0]}))
-        signals = self._signals(q, query_vector, dense, lexical, sentence_best)
+        signals = self._signals(q, search_vector, dense, lexical, sentence_best)
         confidence = self.calibration.probability(signals)
-        return SearchResult(query, hits, confidence,
-                            confidence >= self.calibration.threshold, context)
+        answerable = confidence >= self.calibration.threshold and not self._unmentioned(q)
+        return SearchResult(query, hits, confidence, answerable, context)
+
+    def _unmentioned(self, q: PreparedQuery) -> list[str]:
+        """Everyday words naming what a "does X help" question is about that the library
+        never uses ("does yoga help back pain?" when no document mentions yoga): the
+        library cannot answer it, however close its passages about back pain are.
+        Misspellings are not counted (they are not everyday words)."""
+        known, vocabulary = self.index.lexical.terms, self.index.lexical.vocabulary
+        expansions = query_terms()["expansions"]
+        return [w for w in asked_about(q.repaired)
+                if w in self._english and w not in vocabulary and w not in expansions
+                and not (terms(w) and terms(w)[0] in known)]
+
+    def unmentioned(self, query: str, context: str | None = None) -> list[str]:
+        """What ``query`` asks about that the library never mentions (see ``_unmentioned``)."""
+        return self._unmentioned(prepare(query, context, self._repair))
 
     def _out_of_scope(self, query_vector: np.ndarray) -> float:
         if self._scope_vectors is None:
@@ -194,7 +218,7 @@ class Retriever:
         query_terms = set(terms(q.with_context or q.text))
         best = {int(i): (float(self._sentence_scores(rows[i], search_vector, query_terms).max()),
                          None) for i in np.argsort(-fused)[:8]}
-        return self._signals(q, query_vector, dense, lexical, best)
+        return self._signals(q, search_vector, dense, lexical, best)
 
     # ---- topics ------------------------------------------------------------
     def topics(self) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from knowledge.chunking import Sentence
-from knowledge.excerpts import MAX_SENTENCES, select, sentence_scores
+from knowledge.excerpts import MAX_SENTENCES, select, sentence_scores, sentence_terms
 
 LONG = [  # each over SHORT_SENTENCE_WORDS words, so none is widened for being short
     "Good bread starts with flour, water, salt and yeast mixed together in a large bowl.",
@@ -65,7 +65,7 @@ def test_an_introducing_line_brings_its_whole_list() -> None:
 def test_sentence_scores_add_a_little_for_shared_words() -> None:
     vectors = np.eye(3, dtype=np.float32)
     query = np.array([1.0, 0.0, 0.0], dtype=np.float32)
-    texts = ["flour and water", "bread flour", "a hot oven"]
+    texts = sentence_terms(["flour and water", "bread flour", "a hot oven"])
     plain = sentence_scores(query, vectors, set(), texts)
     np.testing.assert_allclose(plain, [1.0, 0.0, 0.0])
     with_terms = sentence_scores(query, vectors, {"flour"}, texts)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.query import SpellRepair, expand, is_followup, prepare, query_terms
+from knowledge.query import SpellRepair, asked_about, expand, is_followup, prepare, query_terms
 
 LIBRARY = frozenset({"acupuncture", "sensitisation", "central", "nervous", "system", "pain",
                      "reprocessing", "therapy", "sleep", "scans"})
 ENGLISH = frozenset({"what", "is", "does", "help", "with", "weather", "tomorrow", "wait",
-                     "centre", "about"})
+                     "centre", "about", "dose", "should", "take", "why", "my", "back", "hurt"})
 
 
 @pytest.fixture
@@ -48,7 +48,14 @@ def test_short_words_allow_one_edit_only(repair) -> None:
     ("how many people got better in that study?", True),
     ("and sleep?", True),
     ("why?", True),
+    ("why would focusing on the pain help, wouldn't it make it worse?", True),  # 12 words
+    ("does it work for back pain?", True),
+    ("is it safe?", True),
     ("does stress make chronic pain worse", False),
+    # a dummy "it" points at nothing said before
+    ("how long will it take to get better", False),
+    ("is it normal to feel tired all the time", False),
+    ("is it true that pain is made by the brain", False),
     ("how does the nervous system amplify pain signals when someone has had pain for years "
      "and does that ever stop", False),
     ("", False),
@@ -78,3 +85,34 @@ def test_expansions_come_from_the_terms_file() -> None:
     assert expand("tell me about bread") == "tell me about bread"
     q = prepare(f"what is {word}", None, None)
     assert q.repaired == f"what is {word}" and q.text.endswith(f"({library_words})")
+
+
+def test_contractions_are_not_misspellings(repair) -> None:
+    assert repair("wouldn't it wait") == ("wouldn't it wait", {})
+    assert repair("what’s centrel") == ("what’s central", {"centrel": "central"})
+
+
+def test_real_word_errors_are_repaired_only_where_they_cannot_be_meant(repair) -> None:
+    assert repair("why dose my back hurt") == ("why does my back hurt",
+                                               {"why dose": "why does"})
+    assert repair("dose it help") == ("does it help", {"dose it": "does it"})
+    assert repair("what dose should I take") == ("what dose should I take", {})
+
+
+def test_phrases_match_in_order_with_a_little_slack() -> None:
+    expansions = query_terms()["expansions"]
+    phrase = next(k for k in expansions if len(k.split()) == 3)
+    first, middle, last = phrase.split()
+    library_words = expansions[phrase]
+    assert library_words in expand(f"so {first} {middle} {last}")
+    assert library_words in expand(f"{first} really {middle} {last} honestly")  # one between
+    assert library_words not in expand(f"{first} one two three {middle} {last}")  # too far
+    assert library_words not in expand(f"{last} {middle} {first}")  # wrong order
+
+
+def test_asked_about_names_the_subject_of_an_effect_question() -> None:
+    assert asked_about("does yoga help back pain?") == ["yoga"]
+    assert asked_about("can a TENS machine help my back") == ["tens", "machine"]
+    assert asked_about("is swimming good for chronic pain") == ["swimming"]
+    assert asked_about("does it help?") == []
+    assert asked_about("why does my back hurt") == []

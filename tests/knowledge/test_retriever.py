@@ -95,6 +95,7 @@ UNRELATED = [
     "how many 400mg ibuprofen can I take in a day?",
     "I have an itchy rash on my arm, what is it?",
     "should I try CBD oil?",
+    "does yoga help back pain?",  # close to back-pain passages, but yoga is never mentioned
 ]
 
 
@@ -128,6 +129,25 @@ def test_a_followup_about_a_study_finds_the_trial(default_retriever: Retriever) 
     result = default_retriever.search("how many people got better in that study?",
                                       context="what is pain reprocessing therapy?")
     assert any("two thirds of participants" in h.passage.text for h in result.hits[:3])
+
+
+def test_a_question_about_something_never_mentioned_is_declined(
+        default_retriever: Retriever) -> None:
+    assert default_retriever.unmentioned("is swimming good for chronic pain?") == ["swimming"]
+    assert default_retriever.unmentioned("does acupuncture help chronic pain?") == []
+    assert not default_retriever.search("is swimming good for chronic pain?").answerable
+    assert default_retriever.search("does acupuncture help chronic pain?").answerable
+
+
+@pytest.mark.parametrize(("query", "phrase"), [
+    ("tiny things hurt way more than they should", "hyperalgesia"),
+    ("why does my back hurt just thinking about moving", "sensitis"),
+    ("my doctor thinks i'm making it up", "psychosomatic"),
+])
+def test_everyday_descriptions_find_the_library_concept(
+        default_retriever: Retriever, query: str, phrase: str) -> None:
+    result = default_retriever.search(query)
+    assert any(phrase in h.passage.text.lower() for h in result.hits), query
 
 
 def test_a_followup_about_acupuncture_returns_acupuncture(default_retriever: Retriever) -> None:
