@@ -94,15 +94,54 @@ def _text_blocks(text: str) -> list[Block]:
     return blocks
 
 
+def _pdf_lines(page) -> list[tuple[str, float, float]]:  # noqa: ANN001 - a pypdf PageObject
+    """(text, baseline height, font size) of each line pypdf extracts from ``page``."""
+    lines: list[tuple[str, float, float]] = []
+    parts: list[str] = []
+    start: list[float] = []
+
+    def close() -> None:
+        if parts and "".join(parts).strip():
+            lines.append(("".join(parts), *start))
+        parts.clear()
+        start.clear()
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
+        for piece in re.split(r"(\n)", text):
+            if piece == "\n":
+                close()
+            elif piece:
+                if not start:
+                    scale = abs(tm[3] * cm[3]) or 1.0
+                    start.extend([tm[4] * cm[1] + tm[5] * cm[3] + cm[5], size * scale])
+                parts.append(piece)
+
+    page.extract_text(visitor_text=visit)
+    close()
+    return lines
+
+
 def _pdf_blocks(path: Path) -> list[Block]:
-    """PDF text joined into paragraphs: blank lines or sentence ends close one."""
+    """PDF text joined into paragraphs.
+
+    A paragraph ends at a wider gap between lines than the text's line spacing, a
+    change of font size (headings), a line ending a sentence, or a list line.
+    """
     from pypdf import PdfReader
 
     blocks: list[Block] = []
     for page in PdfReader(str(path)).pages:
         paragraph: list[str] = []
-        for line in (page.extract_text() or "").splitlines() + [""]:
-            line = normalise(line)
+        previous: tuple[float, float] | None = None
+        for raw, y, size in _pdf_lines(page) + [("", 0.0, 0.0)]:
+            line = normalise(raw)
+            gap = previous is not None and (
+                not line or abs(previous[0] - y) > 1.6 * max(size, previous[1])
+                or abs(size - previous[1]) > 0.1 * max(size, previous[1]))
+            if paragraph and gap:
+                blocks.extend(_text_blocks(" ".join(paragraph)))
+                paragraph = []
+            previous = (y, size)
             if line and _BULLET.match(line):
                 if paragraph:
                     blocks.extend(_text_blocks(" ".join(paragraph)))
@@ -111,7 +150,7 @@ def _pdf_blocks(path: Path) -> list[Block]:
                 continue
             if line:
                 paragraph.append(line)
-            if paragraph and (not line or line.endswith((".", "?", "!", ":"))):
+            if paragraph and line.endswith((".", "?", "!", ":")):
                 blocks.extend(_text_blocks(" ".join(paragraph)))
                 paragraph = []
     return blocks

@@ -154,6 +154,9 @@ class Retriever:
             row = rows[i]
             passage = self.index.passages[row]
             scores = sentence_best[int(i)][1]
+            if q.followup:  # the excerpt answers the new question, read in its context
+                scores = (scores + self._sentence_scores(row, query_vector,
+                                                         set(terms(q.text)))) / 2
             excerpt = excerpts.select(self.index.documents[passage.doc_id],
                                       self.index.sentences[row], scores)
             hits.append(Hit(passage, self.index.sources[passage.doc_id], excerpt, float(final[i]),

@@ -48,7 +48,8 @@ The layer slows heating.</p>
 
 
 def make_pdf(lines: list[str]) -> bytes:
-    """A minimal valid one-page PDF (Helvetica, one text line per entry, 14 pt apart).
+    """A minimal valid one-page PDF (Helvetica, one text line per entry, 14 pt apart;
+    an entry starting with "#" is set in a larger font).
 
     Written by hand because no PDF-writing library with text support is installed;
     the cross-reference table carries real byte offsets.
@@ -58,8 +59,11 @@ def make_pdf(lines: list[str]) -> bytes:
 
     ops = ["BT", "/F1 12 Tf", "14 TL", "72 760 Td"]
     for line in lines:
+        size = 12
+        if line.startswith("#"):  # a heading: 16 pt, still 14 pt below the last line
+            size, line = 16, line.lstrip("# ")
         if line:
-            ops.append(f"({escape(line)}) Tj")
+            ops += [f"/F1 {size} Tf", f"({escape(line)}) Tj"]
         ops.append("T*")
     ops.append("ET")
     stream = "\n".join(ops).encode("latin-1")
@@ -183,9 +187,6 @@ def test_pdf_text_and_manifest_metadata(tmp_path: Path) -> None:
         assert cleaned.text[chunk.passage.start:chunk.passage.end] == chunk.passage.text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "knowledge/documents.py _pdf_blocks: pypdf's plain extraction emits no blank lines, so "
-    "a heading line without end punctuation is glued onto the paragraph after it"))
 def test_pdf_headings_are_recognised(tmp_path: Path) -> None:
     folder = tmp_path / "c"
     folder.mkdir()
@@ -194,6 +195,22 @@ def test_pdf_headings_are_recognised(tmp_path: Path) -> None:
     cleaned = clean(load_corpus(folder)[0])
     assert [b.text for b in cleaned.blocks if b.kind == "heading"] == ["Why Scale Forms"]
     assert all(b.section == "Why Scale Forms" for b in cleaned.blocks)
+
+
+def test_pdf_headings_in_a_larger_font_need_no_gap(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    folder.mkdir()
+    lines = ["# Why Scale Forms", "Hard water leaves a chalky layer inside the kettle",
+             "every time it boils", "# Removing It",
+             "Fill the kettle halfway with vinegar and water and let it stand."]
+    (folder / "kettle.pdf").write_bytes(make_pdf(lines))
+    write_corpus(folder, {}, [{"file": "kettle.pdf", "title": "Descaling a Kettle"}])
+    cleaned = clean(load_corpus(folder)[0])
+    assert [(b.text, b.kind) for b in cleaned.blocks] == [
+        ("Why Scale Forms", "heading"),
+        ("Hard water leaves a chalky layer inside the kettle every time it boils", "paragraph"),
+        ("Removing It", "heading"),
+        ("Fill the kettle halfway with vinegar and water and let it stand.", "paragraph")]
 
 
 def test_manifest_overrides_front_matter_and_title_falls_back_to_topic(tmp_path: Path) -> None:
