@@ -28,10 +28,14 @@ _FOLLOWUP_OPENERS = re.compile(
 _ANAPHORA = re.compile(
     r"\b(that|this|those|these|it|its|they|them|their|there|the study|the trial|the research|"
     r"the same|the other|such|he|she)\b", re.I)
-# "it" that points at nothing: "how long will it take", "is it normal to ..."
+# "it" that points at nothing: "how long will it take", "is it normal to ...", and
+# idioms where "it" is the pain itself ("making it up", "more than it should").
 _DUMMY_IT = re.compile(
     r"\bit(?:'s|’s| is| was| will| would| does| did)?\s+(?:(?:take|takes|taking)\b|"
-    r"(?:normal|possible|ok|okay|safe|true|worth|common|likely|usual|too late)\s+(?:to|that)\b)",
+    r"(?:normal|possible|ok|okay|safe|true|worth|common|likely|usual|too late)\s+(?:to|that)\b)"
+    r"|\b(?:making|make|made|faking|fake|imagining)\s+it\b|\bthan\s+it\s+(?:should|used)\b"
+    r"|\bit(?:'s|’s| is)?\s+(?:all\s+)?in\s+my\s+head\b"
+    r"|\b(?:live|cope|deal|put up)\s+with\s+it\b",
     re.I)
 # "does yoga help ...", "is swimming good for ...", "can a TENS machine help ...": the
 # words between the verb and "help" name what the question is about.

@@ -56,6 +56,10 @@ def test_short_words_allow_one_edit_only(repair) -> None:
     ("how long will it take to get better", False),
     ("is it normal to feel tired all the time", False),
     ("is it true that pain is made by the brain", False),
+    ("my doctor thinks I'm making it up", False),  # idioms: "it" is the pain itself
+    ("everything hurts way more than it should", False),
+    ("is it all in my head", False),
+    ("how do I learn to live with it", False),
     ("how does the nervous system amplify pain signals when someone has had pain for years "
      "and does that ever stop", False),
     ("", False),
