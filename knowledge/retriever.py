@@ -125,6 +125,13 @@ class Retriever:
         return excerpts.sentence_scores(query_vector, self.index.sentence_vectors[lo:hi],
                                         query_terms, term_sets)
 
+    def _sentence_depth(self, k: int, candidates: int) -> int:
+        """How many of the best fused candidates get sentence scores (search and signals
+        must agree, or the calibration would be fitted on other features)."""
+        if not self.config.rerank:
+            return k
+        return max(k, self.config.rerank_depth or candidates)
+
     def search(self, query: str, k: int = 3, context: str | None = None,
                exclude: Iterable[str] = ()) -> SearchResult:
         """Best ``k`` passages for ``query`` (after ``context`` if it is a follow-up)."""
@@ -139,9 +146,7 @@ class Retriever:
         query_terms = set(terms(q.with_context or q.text))
         order = np.argsort(-fused)
         sentence_best: dict[int, tuple[float, np.ndarray]] = {}
-        depth = self.config.rerank_depth or len(order)
-        rerank_depth = max(k, depth) if self.config.rerank else k
-        for i in order[:rerank_depth]:
+        for i in order[:self._sentence_depth(k, len(order))]:
             scores = self._sentence_scores(rows[i], search_vector, query_terms)
             sentence_best[int(i)] = (float(scores.max()), scores)
         final = fused.copy()
@@ -219,8 +224,9 @@ class Retriever:
         query_vector, search_vector = self._query_vectors(q)
         rows, dense, lexical, fused = self._candidates(q, search_vector, set())
         query_terms = set(terms(q.with_context or q.text))
+        order = np.argsort(-fused)[:self._sentence_depth(3, len(fused))]
         best = {int(i): (float(self._sentence_scores(rows[i], search_vector, query_terms).max()),
-                         None) for i in np.argsort(-fused)[:8]}
+                         None) for i in order}
         return self._signals(q, search_vector, dense, lexical, best)
 
     # ---- topics ------------------------------------------------------------

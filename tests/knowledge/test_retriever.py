@@ -217,3 +217,17 @@ def test_a_calibration_for_another_embedding_size_is_refused(tiny_index) -> None
     other = Calibration((0.0,) * 7, 0.0, 0.5, embedding_weights=(0.1,) * 384, embedding_scale=3.0)
     with pytest.raises(ValueError, match="384-dimensional"):
         Retriever.open(out, corpus, embedder, calibration=other)
+
+
+@pytest.mark.parametrize(("query", "context"), [
+    ("why do I hurt when my scans are normal", None),
+    ("what about acupuncture?", "what treatments help chronic pain?"),
+    ("what is the weather tomorrow", None),
+])
+def test_calibration_features_are_the_ones_search_uses(
+        default_retriever: Retriever, query: str, context: str | None) -> None:
+    """The calibration is fitted on ``signals()``; ``search()`` must score the same."""
+    fitted_on = default_retriever.calibration.probability(
+        default_retriever.signals(query, context))
+    assert default_retriever.search(query, context=context).confidence == pytest.approx(
+        fitted_on, abs=1e-6)
