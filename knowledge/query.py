@@ -42,6 +42,7 @@ _DUMMY_IT = re.compile(
 _EFFECT_QUESTION = re.compile(
     r"\b(?:does|do|can|could|is|are|would|will|should|might)\s+((?:[\w'’-]+\s+){1,4}?)"
     r"(?:help|helps|work|works|good for|bad for|worth|useful|effective|safe)\b", re.I)
+_PRONOUN = re.compile(r"(?:it|this|that|these|those|they|he|she|you|i|we)\b", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 
 
@@ -128,7 +129,7 @@ class SpellRepair:
 def asked_about(text: str) -> list[str]:
     """Content words naming what a "does X help / is X good for" question asks about."""
     match = _EFFECT_QUESTION.search(text)
-    if not match:
+    if not match or _PRONOUN.match(match.group(1)):  # "is it meant to help": about "it"
         return []
     return [w for w in words(match.group(1)) if w not in stopwords()]
 

@@ -176,12 +176,16 @@ class Retriever:
         """Everyday words naming what a "does X help" question is about that the library
         never uses ("does yoga help back pain?" when no document mentions yoga): the
         library cannot answer it, however close its passages about back pain are.
-        Misspellings are not counted (they are not everyday words)."""
+        Nothing when any word of X is one the library uses; misspellings are not
+        counted (they are not everyday words)."""
         known, vocabulary = self.index.lexical.terms, self.index.lexical.vocabulary
         expansions = query_terms()["expansions"]
-        return [w for w in asked_about(q.repaired)
-                if w in self._english and w not in vocabulary and w not in expansions
-                and not (terms(w) and terms(w)[0] in known)]
+        about = asked_about(q.repaired)
+        never = [w for w in about if w not in vocabulary and w not in expansions
+                 and not (terms(w) and terms(w)[0] in known)]
+        if len(never) < len(about):  # "is breathwork or cold showers worth a try"
+            return []  # names something the library does discuss
+        return [w for w in never if w in self._english]
 
     def unmentioned(self, query: str, context: str | None = None) -> list[str]:
         """What ``query`` asks about that the library never mentions (see ``_unmentioned``)."""

@@ -44,6 +44,20 @@ def load_set(name: str, data_dir: Path = DATA_DIR) -> list[Query]:
     return list(queries.values())
 
 
+def load_calibration_set(data_dir: Path = DATA_DIR) -> list[Query]:
+    """The labelled questions used only to fit the answerable decision (no judgements).
+
+    ``calibration/questions.jsonl``: one object per line with ``_id``, ``text``,
+    ``context``, ``answerable``, ``style``, and for answerable questions the verbatim
+    ``evidence`` that answers it and its ``doc``.
+    """
+    path = data_dir / "calibration" / "questions.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return [Query(r["_id"], r["text"], bool(r["answerable"]), r["style"], r.get("context"))
+            for r in rows]
+
+
 def quote_span(document_text: str, quote: str) -> tuple[int, int] | None:
     """Where a judged quote sits in a cleaned document (first occurrence), if anywhere."""
     needle = normalise(quote)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.confidence import CALIBRATION_PATH, FEATURES
-from knowledge.eval.dataset import Query, load_set, relevance
+from knowledge.eval.dataset import Query, load_calibration_set, load_set, relevance
 from knowledge.eval.metrics import abstention, hit_at, ndcg_at, reciprocal_rank
 from knowledge.query import query_terms
 from knowledge.retriever import DEFAULT_CONFIG, Retriever, SearchConfig
@@ -29,8 +29,8 @@ CONFIGS = {
     "hybrid": replace(DEFAULT_CONFIG, rerank=False),
     "hybrid_reranked": DEFAULT_CONFIG,
 }
-EMBEDDING_SCALE = 1.0  # the query embedding's weight against the scalar signals
-REGULARISATION = 1.0  # logistic regression C
+EMBEDDING_SCALE = 2.0  # the query embedding's weight against the scalar signals
+REGULARISATION = 3.0  # logistic regression C
 CV_REPEATS = 10  # shuffles of the 5-fold cross-validation
 MAX_FALSE_DECLINES = 0.05  # threshold choice: decline at most 5% of answerable questions
 
@@ -59,14 +59,15 @@ def abstention_metrics(retriever: Retriever, queries: list[Query]) -> dict[str, 
     return abstention([q.answerable for q in queries], declined)
 
 
-def calibrate(retriever: Retriever, queries: list[Query]) -> dict:
-    """Fit the logistic confidence on the dev set; threshold from cross-validated scores.
+def calibrate(retriever: Retriever, dev: list[Query], labelled: list[Query]) -> dict:
+    """Fit the logistic confidence; threshold from cross-validated scores.
 
-    The training data is the dev questions plus two kinds of example that come from
-    the library and its configuration, not from any evaluation set: the library's own
-    section headings (answerable) and the general out-of-scope examples in
-    ``query_terms.yml`` (not answerable). Cross-validation folds split only the dev
-    questions; every fold trains with all the examples.
+    The model learns from every labelled development question: the dev set and the
+    calibration set (``eval/data/calibration``, labels only), plus two kinds of example
+    that come from the library and its configuration: its own section headings
+    (answerable) and the general out-of-scope examples in ``query_terms.yml`` (not
+    answerable). Cross-validation folds split the dev and calibration questions
+    (stratified by set and label); the headings and examples are in every fold.
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
@@ -74,8 +75,10 @@ def calibrate(retriever: Retriever, queries: list[Query]) -> dict:
     def design(text: str, context: str | None = None) -> list[float]:
         return retriever.signals(text, context).design(EMBEDDING_SCALE)
 
-    X = np.array([design(q.text, q.context) for q in queries])
-    y = np.array([q.answerable for q in queries], dtype=int)
+    questions = dev + labelled
+    X = np.array([design(q.text, q.context) for q in questions])
+    y = np.array([q.answerable for q in questions], dtype=int)
+    in_dev = np.arange(len(questions)) < len(dev)
     headings, out_of_scope = retriever.topics(), query_terms()["out_of_scope"]
     X_extra = np.array([design(t) for t in headings + out_of_scope]).reshape(-1, X.shape[1])
     y_extra = np.array([1] * len(headings) + [0] * len(out_of_scope), dtype=int)
@@ -84,16 +87,25 @@ def calibrate(retriever: Retriever, queries: list[Query]) -> dict:
         model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=5000)
         return model.fit(np.vstack([X[rows], X_extra]), np.concatenate([y[rows], y_extra]))
 
-    # Repeated 5-fold cross-validation: every dev question gets a score from a model
-    # that did not see it, once per repeat; the threshold comes from all of them.
+    # Repeated 5-fold cross-validation: every question gets a score from a model that
+    # did not see it, once per repeat; the threshold comes from all of them.
     cv = np.zeros((CV_REPEATS, len(y)))
+    strata = 2 * in_dev + y
     for repeat in range(CV_REPEATS):
         folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=repeat)
-        for train, test in folds.split(X, y):
+        for train, test in folds.split(X, strata):
             cv[repeat, test] = fitted(train).predict_proba(X[test])[:, 1]
-    threshold = _threshold(cv[:, y == 1].ravel())
+    # the false-decline budget holds on each labelled set, not just on the two pooled
+    threshold = min(_threshold(cv[:, in_dev & (y == 1)].ravel()),
+                    _threshold(cv[:, ~in_dev & (y == 1)].ravel()))
     # search() also declines a "does X help" question about something never mentioned
-    unmentioned = np.array([bool(retriever.unmentioned(q.text, q.context)) for q in queries])
+    unmentioned = np.array([bool(retriever.unmentioned(q.text, q.context)) for q in questions])
+    declined = (cv < threshold) | unmentioned
+
+    def cross_validated(rows: np.ndarray) -> dict[str, float]:
+        return abstention(list(np.tile(y[rows] == 1, CV_REPEATS)),
+                          list(declined[:, rows].ravel()))
+
     model = fitted(np.arange(len(y)))
     n = len(FEATURES)
     return {
@@ -104,15 +116,19 @@ def calibrate(retriever: Retriever, queries: list[Query]) -> dict:
         "embedding_scale": EMBEDDING_SCALE,
         "embedding_weights": [round(float(w), 6) for w in model.coef_[0][n:]],
         "method": f"logistic regression (class-balanced, C={REGULARISATION:g}) over the signals "
-                  f"and {EMBEDDING_SCALE:g} x the query embedding, fitted on the dev questions "
-                  f"plus {len(headings)} library headings (answerable) and {len(out_of_scope)} "
-                  "general out-of-scope examples; threshold = highest value that declines at "
-                  f"most {MAX_FALSE_DECLINES:.0%} of answerable dev questions under 5-fold "
-                  f"cross-validated probabilities ({CV_REPEATS} repeats)",
-        "cross_validated": abstention(list(np.tile(y == 1, CV_REPEATS)),
-                                      list(((cv < threshold) | unmentioned).ravel())),
-        "fitted_on": f"dev set, {len(queries)} questions, {int(y.sum())} answerable; "
-                     f"{len(headings)} headings; {len(out_of_scope)} out-of-scope examples",
+                  f"and {EMBEDDING_SCALE:g} x the query embedding, fitted on {len(dev)} dev and "
+                  f"{len(labelled)} calibration-set questions plus {len(headings)} library "
+                  f"headings (answerable) and {len(out_of_scope)} general out-of-scope "
+                  "examples; threshold = highest value that declines at most "
+                  f"{MAX_FALSE_DECLINES:.0%} of the answerable questions of each set (dev, "
+                  "calibration) under 5-fold cross-validated probabilities "
+                  f"({CV_REPEATS} repeats)",
+        "cross_validated": cross_validated(np.flatnonzero(in_dev)),
+        "cross_validated_calibration_set": cross_validated(np.flatnonzero(~in_dev)),
+        "fitted_on": f"dev set, {len(dev)} questions, {int(y[in_dev].sum())} answerable; "
+                     f"calibration set, {len(labelled)} questions, "
+                     f"{int(y[~in_dev].sum())} answerable; {len(headings)} headings; "
+                     f"{len(out_of_scope)} out-of-scope examples",
         "fitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
@@ -135,7 +151,7 @@ def main(index_dir: Path, corpus_dir: Path, calibrate_first: bool = False,
     report: dict = {"index": {k: retriever.index.manifest[k] for k in
                               ("passage_count", "corpus_hash", "model_version")}}
     if calibrate_first:
-        fitted = calibrate(retriever, dev)
+        fitted = calibrate(retriever, dev, load_calibration_set())
         CALIBRATION_PATH.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
         retriever.calibration = load_calibration()
         report["calibration"] = fitted
@@ -154,12 +170,15 @@ def main(index_dir: Path, corpus_dir: Path, calibrate_first: bool = False,
               f"{metrics['abstention_precision']:6.3f} {metrics['abstention_recall']:6.3f} "
               f"{metrics['answerable_declined']:7.3f}")
     if CALIBRATION_PATH.exists():
-        cv = json.loads(CALIBRATION_PATH.read_text(encoding="utf-8")).get("cross_validated")
-        if cv:
-            report["dev_abstention_cross_validated"] = cv
-            print(f"{'dev, 5-fold CV':18} {'':>6} {'':>6} {'':>6} {'':>6} {'':>6} "
-                  f"{cv['abstention_precision']:6.3f} {cv['abstention_recall']:6.3f} "
-                  f"{cv['answerable_declined']:7.3f}")
+        stored = json.loads(CALIBRATION_PATH.read_text(encoding="utf-8"))
+        for key, label in (("cross_validated", "dev, 5-fold CV"),
+                           ("cross_validated_calibration_set", "calib set, 5-fold")):
+            cv = stored.get(key)
+            if cv:
+                report[f"abstention_{key}"] = cv
+                print(f"{label:18} {'':>6} {'':>6} {'':>6} {'':>6} {'':>6} "
+                      f"{cv['abstention_precision']:6.3f} {cv['abstention_recall']:6.3f} "
+                      f"{cv['answerable_declined']:7.3f}")
     held = {**rank_metrics(retriever, heldout), **abstention_metrics(retriever, heldout)}
     report["heldout_default"] = held
     print(f"{'heldout (default)':18} {held['hit@1']:6.3f} {held['hit@3']:6.3f} "

@@ -120,3 +120,4 @@ def test_asked_about_names_the_subject_of_an_effect_question() -> None:
     assert asked_about("is swimming good for chronic pain") == ["swimming"]
     assert asked_about("does it help?") == []
     assert asked_about("why does my back hurt") == []
+    assert asked_about("how is it meant to help if it doesn't fix the tissue?") == []

@@ -176,3 +176,48 @@ def test_quotes_are_verbatim_single_line_document_text(name: str) -> None:
 def test_every_document_directly_answers_some_dev_query() -> None:
     answering = {j["doc_id"] for j in qrels("dev") if j["score"] == 2}
     assert set(documents()) - answering == set()
+
+
+# ---- the calibration set: labelled questions that only fit the answerable decision ----
+
+CALIBRATION_STYLES = ANSWERABLE_STYLES
+
+
+@cache
+def calibration() -> tuple[dict, ...]:
+    return tuple(_read_jsonl(DATA / "calibration" / "questions.jsonl"))
+
+
+def _key(text: str, context: str | None = None) -> str:
+    return " ".join(f"{context or ''} {text}".casefold().split())
+
+
+def test_calibration_records_are_well_formed() -> None:
+    known_docs = documents()
+    for row in calibration():
+        assert set(row) == {"_id", "text", "context", "answerable", "style", "evidence", "doc"}
+        assert row["text"].strip() and isinstance(row["answerable"], bool), row["_id"]
+        assert row["style"] in CALIBRATION_STYLES, row["_id"]
+        assert bool(row["context"]) == (row["style"] == "followup"), row["_id"]
+        if row["answerable"]:
+            assert row["doc"] in known_docs, row["_id"]
+            assert row["evidence"] in " ".join(known_docs[row["doc"]].split()) or \
+                row["evidence"] in known_docs[row["doc"]], row["_id"]
+        else:
+            assert row["evidence"] is None and row["doc"] is None, row["_id"]
+
+
+def test_calibration_set_is_unique_and_apart_from_the_evaluation_sets() -> None:
+    ids = Counter(row["_id"] for row in calibration())
+    assert [qid for qid, count in ids.items() if count > 1] == []
+    keys = Counter(_key(row["text"], row["context"]) for row in calibration())
+    assert [key for key, count in keys.items() if count > 1] == []
+    texts = {_key(row["text"]) for row in calibration()}
+    for name in SETS:
+        assert texts & {_key(q["text"]) for q in queries(name)} == set(), name
+
+
+def test_calibration_set_has_both_labels_in_every_style() -> None:
+    for answerable in (True, False):
+        styles = Counter(r["style"] for r in calibration() if r["answerable"] is answerable)
+        assert set(styles) == CALIBRATION_STYLES, (answerable, styles)
