@@ -103,7 +103,7 @@ def parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_topics)
     e = sub.add_parser("eval", help="retrieval and abstention metrics on the development set")
     e.add_argument("--calibrate", action="store_true",
-                   help="refit the confidence calibration on the development set first")
+                   help="refit the confidence calibration (dev + calibration sets) first")
     e.add_argument("--out", type=Path, default=None, help="results file")
     e.set_defaults(func=cmd_eval)
     return p

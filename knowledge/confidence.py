@@ -2,7 +2,7 @@
 
 A logistic model over a handful of retrieval signals plus the query's own embedding
 (which lets it learn which kinds of question the library covers), fitted on the
-development set (`python -m knowledge eval --calibrate`) and stored in
+development and calibration sets (`python -m knowledge eval --calibrate`) and stored in
 ``calibration.json`` with its threshold; knowledge/README.md describes the method.
 """
 
