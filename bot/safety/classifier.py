@@ -1,0 +1,145 @@
+"""The semantic layer of the safety screen: a fine-tuned all-MiniLM-L6-v2 classifier.
+
+``bot.safety.train`` fine-tunes the knowledge layer's embedding model
+(all-MiniLM-L6-v2, mean pooling) with a linear layer on top, on the training bank, and
+exports it to ONNX; this module runs that export with onnxruntime and tokenizers only,
+so it works inside the Rasa process (Python 3.10, no torch) even when the action server
+is down. Its classes are ``safe``, ``distress`` (ambiguous distress that deserves a
+check-in), ``crisis`` and every red-flag category. A long message is read in
+overlapping runs of sentences (``segments``) and each score is the maximum over them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.safety import taxonomy
+
+ONNX_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+META_FILE = "classes.json"
+MAX_TOKENS = 128
+MAX_SEGMENTS = 16
+SEGMENT_WORDS = 70
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+|\s+(?:-{1,2}|–|—)\s+")
+
+
+def segments(text: str) -> list[str]:
+    """What the classifier reads: the whole message when it has at most
+    ``SEGMENT_WORDS`` words, else overlapping runs of whole sentences of about that
+    many words (each run starts with the previous run's last sentence), so that a risk
+    buried in a long message is read in its immediate context and never cut off."""
+    whole = " ".join((text or "").split())
+    if len(whole.split()) <= SEGMENT_WORDS:
+        return [whole]
+    sentences = [" ".join(s.split()) for s in _SENTENCE_END.split(text) if s and s.strip()]
+    runs: list[list[str]] = [[]]
+    for sentence in sentences:
+        if runs[-1] and len(" ".join(runs[-1] + [sentence]).split()) > SEGMENT_WORDS:
+            runs.append([runs[-1][-1]])
+        runs[-1].append(sentence)
+    return [" ".join(run) for run in runs][:MAX_SEGMENTS]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Per-message scores: the highest probability any segment gave each class."""
+
+    crisis: float
+    distress: float
+    red_flag: float
+    category: str | None  # the most likely red-flag category in the riskiest segment
+
+    def as_dict(self) -> dict[str, float | str | None]:
+        return {"crisis": round(self.crisis, 4), "distress": round(self.distress, 4),
+                "red_flag": round(self.red_flag, 4), "category": self.category}
+
+
+def check_classes(classes: list[str]) -> tuple[str, ...]:
+    """The classes, validated against the taxonomy (``ValueError`` otherwise)."""
+    known = {taxonomy.SAFE, taxonomy.DISTRESS, taxonomy.CRISIS, *taxonomy.categories()}
+    unknown = set(classes) - known
+    if unknown or taxonomy.SAFE not in classes:
+        raise ValueError(f"classifier classes {classes} are not the taxonomy's")
+    return tuple(classes)
+
+
+def summarise(classes: tuple[str, ...], probs: np.ndarray) -> Scores:
+    """The message's scores from its segments' class probabilities (rows)."""
+    red = np.array([c in taxonomy.tier_of_category() for c in classes])
+    red_total = probs[:, red].sum(axis=1) if red.any() else np.zeros(len(probs))
+    riskiest = int(red_total.argmax())
+    reds = [c for c, r in zip(classes, red) if r]
+    category = reds[int(probs[riskiest, red].argmax())] if reds else None
+
+    def column(name: str) -> float:
+        return float(probs[:, classes.index(name)].max()) if name in classes else 0.0
+
+    return Scores(crisis=column(taxonomy.CRISIS), distress=column(taxonomy.DISTRESS),
+                  red_flag=float(red_total.max()), category=category)
+
+
+class Classifier:
+    """An exported safety classifier folder (model.onnx, tokenizer.json, classes.json).
+
+    Construction checks the folder and its classes; the ONNX session loads on first use.
+    """
+
+    def __init__(self, folder: Path, threads: int = 1) -> None:
+        self.folder = Path(folder)
+        missing = [f for f in (ONNX_FILE, TOKENIZER_FILE, META_FILE)
+                   if not (self.folder / f).is_file()]
+        if missing:
+            raise FileNotFoundError(f"no safety classifier in {self.folder} "
+                                    f"(missing {', '.join(missing)}); run `make model`")
+        meta = json.loads((self.folder / META_FILE).read_text(encoding="utf-8"))
+        self.classes = check_classes(list(meta["classes"]))
+        self.fingerprint = str(meta.get("fingerprint", ""))
+        self._threads = threads
+        self._session = None
+        self._tokenizer = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        with self._lock:
+            if self._session is None:
+                import onnxruntime
+                from tokenizers import Tokenizer
+
+                tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
+                tokenizer.enable_truncation(MAX_TOKENS)
+                tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+                options = onnxruntime.SessionOptions()
+                options.intra_op_num_threads = self._threads
+                options.inter_op_num_threads = 1
+                options.log_severity_level = 3
+                self._session = onnxruntime.InferenceSession(
+                    str(self.folder / ONNX_FILE), options, providers=["CPUExecutionProvider"])
+                self._tokenizer = tokenizer
+        return self._session, self._tokenizer
+
+    def ready(self) -> Classifier:
+        """Loads the model now; returns self."""
+        self._load()
+        return self
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """Class probabilities, one row per text."""
+        session, tokenizer = self._load()
+        encodings = tokenizer.encode_batch(texts)
+        feed = {
+            "ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "types": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        return session.run(None, feed)[0]
+
+    def score(self, text: str) -> Scores:
+        """The message's scores (see ``Scores``)."""
+        return summarise(self.classes, self.probabilities(segments(text)))

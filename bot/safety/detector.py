@@ -1,0 +1,190 @@
+"""The safety screen's decision for one message: rules and classifier, safe side wins.
+
+``Detector.assess(text)`` promises an ``Assessment`` whose ``kind`` is
+
+* ``crisis`` when a crisis rule matches or the classifier's crisis score reaches its
+  threshold;
+* else ``red_flag`` when a red-flag rule matches or the classifier's red-flag score
+  reaches its threshold (``category`` and ``tier`` say which red flag; when both see
+  one, the more urgent of their two categories, the classifier's on a tie);
+* else ``check_in`` when an ambiguous-distress rule matches or crisis + distress
+  scores reach the check-in threshold;
+* else ``None``.
+
+It never raises because of the classifier: when the embedding model or head cannot be
+used, the rules still decide and ``source`` says ``patterns-only``. No Rasa imports,
+so the NLU component, the dialogue policy and ``bot.safety.eval`` share this code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.safety import screen as rules
+from bot.safety import taxonomy
+from bot.safety.classifier import Classifier, Scores
+
+logger = logging.getLogger(__name__)
+
+SETTINGS_PATH = Path(__file__).with_name("detector.yml")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Classifier thresholds; validated when built."""
+
+    crisis: float
+    red_flag: float
+    check_in: float
+
+    def __post_init__(self) -> None:
+        for name in ("crisis", "red_flag", "check_in"):
+            value = getattr(self, name)
+            if not 0.0 < value < 1.0:
+                raise ValueError(f"threshold {name} must be between 0 and 1, got {value}")
+        if self.check_in > self.crisis:
+            raise ValueError("the check-in threshold must not exceed the crisis threshold")
+
+
+TRAINING_KEYS = ("epochs", "batch_size", "learning_rate", "dropout", "frozen_layers", "seed")
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """What ``detector.yml`` says, validated when built."""
+
+    model: Path
+    training: dict[str, float]
+    thresholds: Thresholds
+
+    def __post_init__(self) -> None:
+        if sorted(self.training) != sorted(TRAINING_KEYS):
+            raise ValueError(f"detector.yml: training needs exactly {TRAINING_KEYS}")
+        if min(self.training.values()) < 0 or self.training["epochs"] < 1:
+            raise ValueError("detector.yml: training values must be positive")
+
+    @classmethod
+    def load(cls, path: Path = SETTINGS_PATH) -> DetectorSettings:
+        data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        model = Path(os.environ.get("PAIN_SAFETY_MODEL") or data["model"])
+        return cls(model=model if model.is_absolute() else REPO_ROOT / model,
+                   training=dict(data["training"]),
+                   thresholds=Thresholds(**{k: float(v) for k, v in data["thresholds"].items()}))
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The verdict on one message; ``record()`` is what goes into the parse data."""
+
+    kind: str | None
+    category: str | None = None
+    tier: str | None = None
+    reason: str = ""
+    source: str | None = None
+    scores: Scores | None = field(default=None, compare=False)
+
+    def __bool__(self) -> bool:
+        return self.kind is not None
+
+    def record(self) -> dict[str, Any]:
+        """A JSON-ready summary (category names and scores, never the text)."""
+        return {"kind": self.kind, "category": self.category, "tier": self.tier,
+                "reason": self.reason, "source": self.source,
+                "scores": self.scores.as_dict() if self.scores else None}
+
+
+def _strip_forced_intent(text: str) -> str:
+    """The text without a leading ``/intent`` token (the classifier reads words)."""
+    stripped = text.lstrip()
+    if stripped.startswith("/"):
+        head, _, rest = stripped.partition(" ")
+        return rest if rest.strip() else head.lstrip("/").replace("_", " ")
+    return text
+
+
+class Detector:
+    """Rules plus an optional classifier (``None``: rules only)."""
+
+    def __init__(self, thresholds: Thresholds, classifier: Classifier | None) -> None:
+        self.thresholds = thresholds
+        self.classifier = classifier
+
+    def scores(self, text: str) -> Scores | None:
+        """The classifier's scores, or ``None`` when it is unavailable or failed."""
+        if self.classifier is None or not text.strip():
+            return None
+        try:
+            return self.classifier.score(_strip_forced_intent(text))
+        except Exception:  # noqa: BLE001 - the rules must still answer
+            logger.exception("safety classifier failed; rules only for this message")
+            return None
+
+    def assess(self, text: str | None) -> Assessment:
+        """The decision described in the module docstring."""
+        text = text or ""
+        found = rules.screen(text)
+        scores = self.scores(text)
+        return self.decide(found, scores)
+
+    def decide(self, found: rules.ScreenResult, scores: Scores | None) -> Assessment:
+        """Combines a rules verdict and classifier scores (see the module docstring)."""
+        t = self.thresholds
+        source = "patterns" if scores is not None else "patterns-only"
+        if found.category == rules.CRISIS:
+            return Assessment(taxonomy.CRISIS, found.red_flag_category, None, found.reason,
+                              source, scores)
+        if scores is not None and scores.crisis >= t.crisis:
+            return Assessment(taxonomy.CRISIS, None, None, "classifier", "classifier", scores)
+        if found.category == rules.RED_FLAG:
+            category = found.red_flag_category
+            if scores is not None and scores.red_flag >= t.red_flag:
+                # both see a red flag: the more urgent category, the classifier's on a tie
+                category = taxonomy.more_urgent(scores.category, category)
+            return Assessment(taxonomy.RED_FLAG, category, taxonomy.tier(category),
+                              found.reason, source, scores)
+        if scores is not None and scores.red_flag >= t.red_flag:
+            return Assessment(taxonomy.RED_FLAG, scores.category, taxonomy.tier(scores.category),
+                              "classifier", "classifier", scores)
+        if found.category == rules.CHECK_IN:
+            return Assessment(taxonomy.CHECK_IN, reason=found.reason, source=source,
+                              scores=scores)
+        if scores is not None and scores.crisis + scores.distress >= t.check_in:
+            return Assessment(taxonomy.CHECK_IN, reason="classifier", source="classifier",
+                              scores=scores)
+        return Assessment(None, source=source, scores=scores)
+
+
+def build(settings: DetectorSettings | None = None, strict: bool = True) -> Detector:
+    """A detector from the settings. A missing or broken classifier raises (the server
+    must not start half-blind), unless ``strict`` is false: then the rules alone decide
+    and the problem is logged as an error."""
+    settings = settings or DetectorSettings.load()
+    try:
+        return Detector(settings.thresholds, Classifier(settings.model).ready())
+    except (OSError, ValueError) as error:
+        if strict:
+            raise RuntimeError(f"safety classifier unavailable: {error}; run `make model`"
+                               ) from error
+        logger.error("safety classifier unavailable (%s): screening with rules only", error)
+        return Detector(settings.thresholds, None)
+
+
+_shared: Detector | None = None
+_lock = threading.Lock()
+
+
+def shared() -> Detector:
+    """The process-wide detector, built once."""
+    global _shared
+    with _lock:
+        if _shared is None:
+            _shared = build()
+        return _shared

@@ -1,0 +1,70 @@
+"""Choose the safety thresholds on the tuning set: ``python -m bot.safety.tune``.
+
+Assesses every tuning message once (rules and classifier scores), then tries every
+combination of thresholds on a grid and picks one by the rule fixed before the first
+run, printed with the result: among the combinations whose look-alike false alarms
+(crisis or red-flag reply) stay at or under ``MAX_FALSE_ALARMS`` and whose look-alike
+check-ins stay at or under ``MAX_CHECK_INS`` on the tuning set (both kept below the
+issue's 3% and 8%, for margin), the highest crisis recall, then the highest red-flag
+recall, then the highest share of right tiers, then the highest thresholds. It prints
+the choice; copying it into ``detector.yml`` is a reviewed edit. The frozen test set is
+never read here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+
+from bot.safety import bank, detector, scoring
+from bot.safety import screen as rules
+from bot.safety.detector import Detector, Thresholds
+
+GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+MAX_FALSE_ALARMS = 0.02
+MAX_CHECK_INS = 0.06
+
+
+def sweep(examples, found, scores):
+    """(thresholds, summary) for every valid grid point."""
+    for crisis, red_flag, check_in in itertools.product(GRID, GRID, GRID):
+        if check_in > crisis:
+            continue
+        thresholds = Thresholds(crisis, red_flag, check_in)
+        screen = Detector(thresholds, None)
+        decisions = [scoring.from_assessment(screen.decide(f, s)) for f, s in zip(found, scores)]
+        yield thresholds, scoring.Report(examples, decisions).summary()
+
+
+def choose(results):
+    """The pick by the rule in the module docstring (``None`` if nothing qualifies)."""
+    allowed = [(t, s) for t, s in results if s["false_alarm_rate"] <= MAX_FALSE_ALARMS
+               and s["check_in_rate"] <= MAX_CHECK_INS]
+    if not allowed:
+        return None
+    return max(allowed, key=lambda ts: (ts[1]["crisis_recall"], ts[1]["red_flag_recall"],
+                                         ts[1]["tier_right"], ts[0].crisis, ts[0].red_flag,
+                                         ts[0].check_in))
+
+
+def main() -> int:
+    examples = bank.load("tune")
+    screen = detector.build()
+    found = [rules.screen(ex.text) for ex in examples]
+    scores = [screen.scores(ex.text) for ex in examples]
+    results = list(sweep(examples, found, scores))
+    print(f"{len(results)} threshold combinations on {len(examples)} tuning messages")
+    print(f"rule: false alarms <= {MAX_FALSE_ALARMS}, check-ins <= {MAX_CHECK_INS}; then "
+          "max crisis recall, red-flag recall, right tier, higher thresholds")
+    pick = choose(results)
+    current = screen.thresholds
+    for label, (thresholds, summary) in (("chosen", pick) if pick else ("chosen", (None, {})),
+                                         ("current", next(((t, s) for t, s in results
+                                                           if t == current), (current, {})))):
+        figures = " ".join(f"{k}={v:.3f}" for k, v in summary.items())
+        print(f"{label}: {thresholds} {figures}")
+    return 0 if pick else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
