@@ -40,17 +40,18 @@ CHECK_IN_DECLINED = "utter_check_in_declined"
 
 
 def question_before_check_in(tracker: Tracker) -> str | None:
-    """When this turn answers "no" to the safety check-in (the bot has just said
-    ``utter_check_in_declined``), the text of the message the check-in was about."""
+    """When the latest message replies to the safety check-in (the bot's last action
+    before it was ``utter_check_in``; the safety policy runs this action only after a
+    "no"), the text of the message the check-in was about."""
     events = list(tracker.events)
-    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
-    if not any(e.get("event") == "action" and e.get("name") == CHECK_IN_DECLINED
-               for e in events[last_user + 1:]):
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if len(users) < 2:
         return None
-    asked = max((i for i, e in enumerate(events[:last_user])
-                 if e.get("event") == "action" and e.get("name") == CHECK_IN), default=-1)
-    before = [e for e in events[:asked] if e.get("event") == "user"]
-    return (before[-1].get("text") or "").strip() or None if before else None
+    actions = [e.get("name") for e in events[users[-2]:users[-1]]
+               if e.get("event") == "action" and e.get("name") != "action_listen"]
+    if actions[-1:] != [CHECK_IN]:
+        return None
+    return (events[users[-2]].get("text") or "").strip() or None
 
 
 def user_question(tracker: Tracker) -> str:
@@ -77,12 +78,16 @@ def topic_of(hit: Any) -> str:
 
 def send_answer(dispatcher: CollectingDispatcher, domain: contract.DomainDict,
                 hits: Sequence[Any], intro_response: str,
-                known_sources: Sequence[str] = ()) -> tuple[str, list[str]]:
+                known_sources: Sequence[str] = (),
+                opening: str | None = None) -> tuple[str, list[str]]:
     """Utter an answer built from ``hits``; returns (answer id, cited source ids in order).
 
-    Sources already cited for the same question keep their numbers.
+    Sources already cited for the same question keep their numbers; ``opening`` names a
+    response whose words come before the intro.
     """
     intro = contract.wording(domain, intro_response)
+    if opening:
+        intro = f"{contract.wording(domain, opening)} {intro}"
     disclaimer = contract.wording(domain, "utter_disclaimer")
     excerpts, sources = contract.cite(hits, known=known_sources)
     answer_id = contract.new_answer_id()
@@ -134,8 +139,11 @@ class ActionAnswer(Action):
             dispatcher.utter_message(text=contract.wording(domain, "utter_first_contact"))
         result = search(question, k=excerpts_per_answer(),
                         context=conversation_context(tracker)) if question else None
-        if question_before_check_in(tracker) and (result is None or not result.answerable):
-            return []  # the check-in reply already invited a question; no "not covered"
+        after_check_in = question_before_check_in(tracker) is not None
+        if after_check_in and (result is None or not result.answerable or not result.hits):
+            # a "no" to the check-in: the kind words alone, no "my library doesn't cover"
+            dispatcher.utter_message(response=CHECK_IN_DECLINED)
+            return []
         if result is None or not result.answerable or not result.hits:
             send_no_answer(dispatcher, domain, question,
                            None if result is None else result.confidence)
@@ -147,7 +155,8 @@ class ActionAnswer(Action):
                 SlotSet("last_source_ids", None),
                 SlotSet("last_reply_kind", "no_answer"),
             ]
-        answer_id, cited = send_answer(dispatcher, domain, result.hits, "utter_answer_intro")
+        answer_id, cited = send_answer(dispatcher, domain, result.hits, "utter_answer_intro",
+                                       opening=CHECK_IN_DECLINED if after_check_in else None)
         passage_ids = [hit.passage_id for hit in result.hits]
         return [
             SlotSet("last_question", question),

@@ -4,7 +4,8 @@ Domain responses say ``{emergency_number}``, ``{crisis_line}``, ``{urgent_line}`
 ``{clinic_phone}`` or ``{kiosk_staff_message}``; this module supplies the values. For
 the three numbers: a value set in ``bot/settings.yml`` (with ``PAIN_*`` overrides) wins,
 else the shipped country table (``safety.country``, ``bot/safety/helplines.py``), which
-without a country points to the international helpline directory. It imports nothing from Rasa, so the Rasa server (``bot.nlg``) and the
+without a country points to the international helpline directory. It imports nothing
+from Rasa, so the Rasa server (``bot.nlg``) and the
 action server (``actions``) fill placeholders the same way.
 """
 
@@ -22,6 +23,9 @@ FALLBACKS: dict[str, str] = {
     "clinic_phone": "its usual phone number",
     "kiosk_staff_message": "Please tell a member of staff now.",
 }
+
+# Every placeholder a domain response may use.
+NAMES: tuple[str, ...] = ("emergency_number", "crisis_line", "urgent_line", *FALLBACKS)
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 

@@ -13,9 +13,10 @@ intent:
 
 A message that answers the check-in is read as a reply: a crisis, "yes" or another
 worrying reply (distress again) gets ``utter_crisis``; "no" gets
-``utter_check_in_declined`` and then, when the message before the check-in asked
-something, ``action_answer`` (which answers that earlier question); anything else goes
-on as usual. After its own utterances it predicts ``action_listen``.
+``action_answer`` when the message before the check-in asked something (the action
+answers that earlier question, opening with the same kind words as
+``utter_check_in_declined``), else ``utter_check_in_declined``; anything else goes on
+as usual. After its own utterances it predicts ``action_listen``.
 
 Its predictions are marked ``is_no_user_prediction``: the ensemble
 (``rasa.core.policies.ensemble.DefaultPolicyPredictionEnsemble._pick_best_policy``)
@@ -125,12 +126,11 @@ class SafetyPolicy(Policy):
     def next_action(tracker: DialogueStateTracker) -> str | None:
         """The action this policy insists on in the tracker's state, if any."""
         latest = tracker.latest_action_name
-        if latest == CHECK_IN_DECLINED:
-            return ANSWER if question_before_check_in(tracker) else ACTION_LISTEN_NAME
         if is_safety_reply(latest):
             return ACTION_LISTEN_NAME
-        if latest == ANSWER and actions_since_user(tracker)[-2:] == [CHECK_IN_DECLINED, ANSWER]:
-            return ACTION_LISTEN_NAME
+        if (latest == ANSWER and actions_since_user(tracker) == [ANSWER]
+                and previous_bot_action(tracker) == CHECK_IN):
+            return ACTION_LISTEN_NAME  # the answer after a "no" to the check-in
         if latest != ACTION_LISTEN_NAME or tracker.latest_message is None:
             return None
         kind, category = assess_latest(tracker)
@@ -141,7 +141,7 @@ class SafetyPolicy(Policy):
                 kind = taxonomy.CRISIS
             elif reply == "no":
                 logger.debug("safety policy: check-in declined")
-                return CHECK_IN_DECLINED
+                return ANSWER if question_before_check_in(tracker) else CHECK_IN_DECLINED
         if kind is None:
             return None
         logger.debug("safety policy: %s %s", kind, category or "")

@@ -75,7 +75,7 @@ def summarise(classes: tuple[str, ...], probs: np.ndarray) -> Scores:
     red = np.array([c in taxonomy.tier_of_category() for c in classes])
     red_total = probs[:, red].sum(axis=1) if red.any() else np.zeros(len(probs))
     riskiest = int(red_total.argmax())
-    reds = [c for c, r in zip(classes, red) if r]
+    reds = [c for c, r in zip(classes, red, strict=True) if r]
     category = reds[int(probs[riskiest, red].argmax())] if reds else None
 
     def column(name: str) -> float:

@@ -105,7 +105,7 @@ def render(report: Report, name: str) -> str:
         lines += ["", f"missed {label} messages:"]
         lines += [f"  {ex.id} [{ex.type or ex.category}] -> {d.kind}: {ex.text}"
                   for ex, d in report.misses(label)] or ["  none"]
-    wrong_tier = [(ex, d) for ex, d in zip(report.examples, report.decisions)
+    wrong_tier = [(ex, d) for ex, d in zip(report.examples, report.decisions, strict=True)
                   if ex.label == "red_flag" and d.kind == taxonomy.RED_FLAG and d.tier != ex.tier]
     lines += ["", "red flags with the wrong tier:"]
     lines += [f"  {ex.id} [{ex.category} {ex.tier}] -> {d.category} {d.tier}: {ex.text}"

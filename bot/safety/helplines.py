@@ -74,6 +74,7 @@ def startup_warnings(country: str | None) -> list[str]:
     entry = countries().get(country.strip().upper())
     if entry is not None and not entry.get("verified", False):
         return [f"the helpline numbers for {country} in bot/safety/helplines.yml could not all "
-                f"be checked against an official page: {' '.join(str(entry.get('notes', '')).split())}"
+                "be checked against an official page: "
+                f"{' '.join(str(entry.get('notes', '')).split())}"
                 " Check them, or set safety.crisis_line / emergency_number / urgent_line."]
     return []

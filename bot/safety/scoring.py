@@ -39,11 +39,12 @@ class Report:
         if len(self.examples) != len(self.decisions):
             raise ValueError("one decision per example")
         self.confusion = defaultdict(Counter)
-        for ex, d in zip(self.examples, self.decisions):
+        for ex, d in zip(self.examples, self.decisions, strict=True):
             self.confusion[ex.label][d.kind] += 1
 
     def _pairs(self, label: str):
-        return [(ex, d) for ex, d in zip(self.examples, self.decisions) if ex.label == label]
+        pairs = zip(self.examples, self.decisions, strict=True)
+        return [(ex, d) for ex, d in pairs if ex.label == label]
 
     def recall(self, label: str, kind: str | None = None) -> tuple[int, int]:
         """(hits, total) of ``label`` messages that got ``kind`` (default: the label)."""

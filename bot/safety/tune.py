@@ -32,7 +32,8 @@ def sweep(examples, found, scores):
             continue
         thresholds = Thresholds(crisis, red_flag, check_in)
         screen = Detector(thresholds, None)
-        decisions = [scoring.from_assessment(screen.decide(f, s)) for f, s in zip(found, scores)]
+        decisions = [scoring.from_assessment(screen.decide(f, s))
+                     for f, s in zip(found, scores, strict=True)]
         yield thresholds, scoring.Report(examples, decisions).summary()
 
 

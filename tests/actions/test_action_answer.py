@@ -123,3 +123,36 @@ def test_nothing_recorded_when_the_clinic_opts_out(domain, data_dir, monkeypatch
     assert custom["kind"] == "no_answer"
     assert wording(domain, "utter_no_answer_recorded") not in custom["text"]
     assert not (data_dir / "content_review.jsonl").exists()
+
+
+def _after_check_in(first: str, reply: str = "no") -> list[dict]:
+    return [*EARLIER_EVENTS,
+            {"event": "user", "text": first, "parse_data": {}},
+            {"event": "action", "name": "utter_check_in"},
+            {"event": "bot", "text": "Is that happening for you?"},
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "text": reply, "parse_data": {}}]
+
+
+EARLIER_EVENTS = [{"event": "session_started"}, {"event": "bot", "text": "Hello!"}]
+
+
+def test_after_no_to_the_check_in_the_earlier_question_is_answered_kindly(domain) -> None:
+    tracker = make_tracker("no", intent="acknowledge",
+                           events=_after_check_in("I can't cope anymore. " + COVERED))
+    dispatcher, events = run(domain, tracker)
+    (custom,) = customs(dispatcher)
+    assert custom["kind"] == "answer" and custom["excerpts"]
+    declined = placeholders.fill(wording(domain, "utter_check_in_declined"))
+    assert custom["text"] == f"{declined} {wording(domain, 'utter_answer_intro')}"
+    assert slots_of(events)["last_question"] == "I can't cope anymore. " + COVERED
+
+
+def test_after_no_with_nothing_the_library_covers_only_the_kind_words(domain,
+                                                                       data_dir) -> None:
+    tracker = make_tracker("no", intent="acknowledge",
+                           events=_after_check_in("I can't do this anymore"))
+    dispatcher, events = run(domain, tracker)
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_check_in_declined"]
+    assert events == []
+    assert not (data_dir / "content_review.jsonl").exists()

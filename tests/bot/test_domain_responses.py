@@ -8,7 +8,7 @@ import pytest
 from rasa.shared.core.domain import Domain
 
 REPO = Path(__file__).resolve().parents[2]
-KINDS = {"answer", "no_answer", "declined", "red_flag", "crisis", "chitchat"}
+KINDS = {"answer", "no_answer", "declined", "red_flag", "crisis", "check_in", "chitchat"}
 CONTRACT_KEYS = {"kind", "text", "excerpts", "sources", "disclaimer", "suggestions"}
 # Plain-text responses: wording the custom actions read (the action builds the turn's
 # one custom object from it) and the first-contact line that precedes an answer.
@@ -44,3 +44,27 @@ def test_action_wording_exists_and_is_plain_text(domain: Domain) -> None:
     for name in ACTION_WORDING:
         assert name in domain.responses, name
         assert domain.responses[name][0]["text"].strip(), name
+
+
+def test_every_red_flag_category_has_a_reply_with_its_tier(domain: Domain) -> None:
+    from bot.safety import taxonomy
+
+    for category, tier in taxonomy.tier_of_category().items():
+        name = f"utter_red_flag_{category}"
+        assert name in domain.responses, name
+        custom = domain.responses[name][0]["custom"]
+        assert (custom["kind"], custom["tier"], custom["category"]) == ("red_flag", tier, category)
+        text = custom["text"]
+        if tier == "emergency":
+            assert "call {emergency_number} now" in text, name
+        else:
+            assert "today" in text and "{urgent_line}" in text, name
+    generic = domain.responses["utter_red_flag"][0]["custom"]
+    assert generic["kind"] == "red_flag" and "{emergency_number}" in generic["text"]
+
+
+def test_check_in_asks_directly_with_yes_and_no(domain: Domain) -> None:
+    variation = domain.responses["utter_check_in"][0]
+    assert "not wanting to be alive" in variation["text"] and variation["text"].endswith("?")
+    assert [b["payload"] for b in variation["buttons"]] == ["Yes", "No"]
+    assert variation["custom"]["kind"] == "check_in"

@@ -16,7 +16,7 @@ from bot import placeholders, settings
 from bot.nlg import SettingsNLG
 
 REPO = Path(__file__).resolve().parents[2]
-PLACEHOLDER = re.compile(r"\{(" + "|".join(placeholders.FALLBACKS) + r")\}")
+PLACEHOLDER = re.compile(r"\{(" + "|".join(placeholders.NAMES) + r")\}")
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def domain() -> Domain:
 @pytest.fixture(autouse=True)
 def fresh_settings(monkeypatch: pytest.MonkeyPatch):
     """Each test reads the settings anew, with its own environment overrides."""
-    for name in ("PAIN_SAFETY_EMERGENCY_NUMBER", "PAIN_CLINIC_PHONE"):
+    for name in ("PAIN_SAFETY_EMERGENCY_NUMBER", "PAIN_CLINIC_PHONE", "PAIN_SAFETY_COUNTRY"):
         monkeypatch.delenv(name, raising=False)
     settings.get.cache_clear()
     yield
@@ -93,7 +93,32 @@ def test_values_reads_settings_and_falls_back() -> None:
               "clinic": {"phone": None}}
     values = placeholders.values(config)
     assert values["emergency_number"] == "911"
-    assert values["crisis_line"] == placeholders.FALLBACKS["crisis_line"]
+    assert "findahelpline.com" in values["crisis_line"]  # no country: the directory
     assert values["clinic_phone"] == placeholders.FALLBACKS["clinic_phone"]
     assert placeholders.fill("call {emergency_number} {not_ours}", values) == \
         "call 911 {not_ours}"
+
+
+def test_country_fills_real_numbers_and_settings_still_win() -> None:
+    values = placeholders.values({"safety": {"country": "GB"}, "clinic": {}})
+    assert values["emergency_number"] == "999"
+    assert "116 123" in values["crisis_line"] and "Samaritans" in values["crisis_line"]
+    assert "111" in values["urgent_line"]
+    override = placeholders.values({"safety": {"country": "gb", "crisis_line": "Our line"},
+                                    "clinic": {}})
+    assert override["crisis_line"] == "Our line" and override["emergency_number"] == "999"
+    with pytest.raises(ValueError, match="unknown safety.country"):
+        placeholders.values({"safety": {"country": "XX"}, "clinic": {}})
+
+
+def test_crisis_and_red_flag_cards_show_the_countrys_numbers(
+        domain: Domain, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAIN_SAFETY_COUNTRY", "AU")
+    nlg = load_nlg(domain)
+    crisis = generate(nlg, domain, "utter_crisis")
+    assert "13 11 14" in crisis["text"] and "call 000 now" in crisis["text"]
+    assert crisis["custom"]["text"] == crisis["text"]
+    emergency = generate(nlg, domain, "utter_red_flag_cauda_equina")
+    assert "call 000 now" in emergency["text"]
+    today = generate(nlg, domain, "utter_red_flag_spinal_infection")
+    assert "1800 022 222" in today["text"] and "today" in today["text"]

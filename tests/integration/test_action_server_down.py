@@ -47,3 +47,17 @@ def test_questions_get_the_library_unavailable_notice(down_client, question):
     assert len(customs) == 1, messages
     assert customs[0]["kind"] == expected["custom"]["kind"], customs
     assert customs[0]["excerpts"] == [], customs
+
+
+def test_check_in_and_its_yes_arrive_without_the_action_server(down_client, contract):
+    chat = down_client.conversation()
+    assert contract.turn(chat.ask("I can't do this anymore"))["kind"] == "check_in"
+    contract.safety(chat.ask("yes"), "crisis")
+
+
+@pytest.mark.parametrize(("text", "tier"), [
+    ("sudden crushing pain in my chest going into my left arm", "emergency"),
+    ("I've got a fever and shivers and my lower back is really painful", "today"),
+])
+def test_tiered_red_flags_arrive_without_the_action_server(down_client, contract, text, tier):
+    assert contract.safety(down_client.ask(text), "red_flag")["tier"] == tier

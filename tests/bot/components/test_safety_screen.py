@@ -1,16 +1,19 @@
-"""bot.components.safety_screen.SafetyScreen: its verdict overrides the NLU intent."""
+"""bot.components.safety_screen.SafetyScreen: the safety assessment overrides the intent."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from rasa.engine.graph import ExecutionContext, GraphSchema
-from rasa.engine.storage.local_model_storage import LocalModelStorage
-from rasa.engine.storage.resource import Resource
+from rasa.engine.graph import ExecutionContext, GraphSchema, SchemaNode
+from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.safety_screen import SafetyScreen
+from bot.components.safety_screen import SafetyScreen, fallback_threshold
+from bot.safety.classifier import Scores
+from tests.bot.safety import fakes
+
+DISTRESS = Scores(crisis=0.2, distress=0.6, red_flag=0.0, category=None)
+CLOT = Scores(crisis=0.0, distress=0.0, red_flag=0.95, category="leg_clot")
+CRISIS = Scores(crisis=0.9, distress=0.05, red_flag=0.0, category=None)
 
 
 def _message(text: str, ranking: list[tuple[str, float]]) -> Message:
@@ -23,13 +26,20 @@ def _message(text: str, ranking: list[tuple[str, float]]) -> Message:
 
 
 @pytest.fixture()
-def component(tmp_path: Path) -> SafetyScreen:
-    return SafetyScreen.create(
-        {},
-        LocalModelStorage(tmp_path),
-        Resource("safety_screen"),
-        ExecutionContext(GraphSchema({}), "test"),
-    )
+def component() -> SafetyScreen:
+    scores = {"I can't face another day of this": DISTRESS,
+              "my calf is hot and swollen since the flight": CLOT,
+              "I'd rather not be here at all": CRISIS}
+    return SafetyScreen(fakes.detector(scores), fallback=0.6)
+
+
+def test_fallback_threshold_is_read_from_the_graph() -> None:
+    node = SchemaNode(needs={}, uses=FallbackClassifier, constructor_name="create",
+                      fn="process", config={"threshold": 0.65})
+    context = ExecutionContext(GraphSchema({"fallback": node}), "test")
+    assert fallback_threshold(context) == 0.65
+    default = FallbackClassifier.get_default_config()["threshold"]
+    assert fallback_threshold(ExecutionContext(GraphSchema({}), "test")) == default
 
 
 def test_pattern_overrides_intent_and_keeps_ranking(component: SafetyScreen) -> None:
@@ -38,13 +48,30 @@ def test_pattern_overrides_intent_and_keeps_ranking(component: SafetyScreen) -> 
     assert message.get("intent") == {"name": "crisis", "confidence": 1.0}
     assert [e["name"] for e in message.get("intent_ranking")] == ["greet", "crisis"]
     safety = message.as_dict(only_output_properties=True)["safety"]
-    assert safety == {"category": "crisis", "reason": "intent_to_end_life", "source": "patterns"}
+    assert (safety["kind"], safety["reason"], safety["source"]) == (
+        "crisis", "intent_to_end_life", "patterns")
 
 
-def test_red_flag_overrides_a_question_intent(component: SafetyScreen) -> None:
-    message = _message("why is my chest pain worse at night?", [("ask_question", 0.99)])
+def test_classifier_finds_what_no_rule_covers(component: SafetyScreen) -> None:
+    message = _message("I'd rather not be here at all", [("ask_question", 0.9)])
+    component.process([message])
+    assert message.get("intent")["name"] == "crisis"
+    assert message.get("safety")["source"] == "classifier"
+
+
+def test_red_flag_carries_category_and_tier(component: SafetyScreen) -> None:
+    message = _message("my calf is hot and swollen since the flight", [("ask_question", 0.9)])
     component.process([message])
     assert message.get("intent")["name"] == "red_flag"
+    safety = message.get("safety")
+    assert (safety["category"], safety["tier"]) == ("leg_clot", "today")
+
+
+def test_check_in_leaves_the_intent_for_the_policy(component: SafetyScreen) -> None:
+    message = _message("I can't face another day of this", [("ask_question", 0.7)])
+    component.process([message])
+    assert message.get("intent") == {"name": "ask_question", "confidence": 0.7}
+    assert message.get("safety")["kind"] == "check_in"
 
 
 def test_screens_text_of_forced_intent_syntax(component: SafetyScreen) -> None:
@@ -53,45 +80,21 @@ def test_screens_text_of_forced_intent_syntax(component: SafetyScreen) -> None:
     assert message.get("intent")["name"] == "crisis"
 
 
-def test_confident_plausible_classifier_vote_counts(component: SafetyScreen) -> None:
-    # No rule covers this phrasing; the classifier does, and "give up" is a crisis cue.
-    message = _message(
-        "I'm ready to give up on everything for good", [("crisis", 0.96), ("goodbye", 0.03)]
-    )
+@pytest.mark.parametrize(("second", "expected"), [(0.62, "ask_question"), (0.3, "nlu_fallback")])
+def test_untrusted_diet_safety_vote_is_demoted(component: SafetyScreen, second: float,
+                                               expected: str) -> None:
+    message = _message("I'm dying to know how acupuncture works",
+                       [("crisis", 0.95), ("ask_question", second)])
     component.process([message])
-    assert message.get("intent")["name"] == "crisis"
-    assert message.get("safety")["source"] == "classifier"
-
-
-def test_classifier_vote_on_an_idiom_is_demoted(component: SafetyScreen) -> None:
-    message = _message(
-        "I'm dying to know how acupuncture works", [("crisis", 0.95), ("ask_question", 0.04)]
-    )
-    component.process([message])
-    # ask_question is below the fallback threshold, so the NLU fallback takes over.
-    assert message.get("intent")["name"] == "nlu_fallback"
-    assert message.get("safety")["category"] is None
-
-
-def test_classifier_vote_on_negated_symptom_is_demoted(component: SafetyScreen) -> None:
-    message = _message(
-        "I don't have a fever, why does my back ache?", [("red_flag", 0.55), ("ask_question", 0.44)]
-    )
-    component.process([message])
-    assert message.get("intent") == {"name": "ask_question", "confidence": 0.44}
-
-
-def test_unsure_classifier_vote_is_not_trusted(component: SafetyScreen) -> None:
-    message = _message("I feel hopeless", [("crisis", 0.7), ("ask_question", 0.2)])
-    component.process([message])
-    assert message.get("intent")["name"] == "nlu_fallback"
+    assert message.get("intent")["name"] == expected
+    assert message.get("safety")["kind"] is None
 
 
 def test_harmless_message_keeps_its_intent(component: SafetyScreen) -> None:
     message = _message("this pain is killing me by Friday", [("ask_question", 0.8)])
     component.process([message])
     assert message.get("intent") == {"name": "ask_question", "confidence": 0.8}
-    assert message.get("safety") == {"category": None, "reason": "", "source": None}
+    assert message.get("safety")["kind"] is None
 
 
 def test_never_logs_message_text(component: SafetyScreen, caplog: pytest.LogCaptureFixture) -> None:

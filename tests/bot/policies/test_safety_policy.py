@@ -1,4 +1,4 @@
-"""bot.policies.safety_policy.SafetyPolicy: safety replies first, otherwise abstain."""
+"""bot.policies.safety_policy.SafetyPolicy: safety replies first, the check-in, else abstain."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.policies import safety_policy
 from bot.policies.safety_policy import SafetyPolicy
+from bot.safety import detector, taxonomy
+from tests.bot.safety import fakes
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -29,7 +32,15 @@ def domain() -> Domain:
             "responses": {"utter_greet": [{"text": "Hello"}]},
         }
     )
-    return Domain.load(str(REPO / "bot" / "domain" / "safety.yml")).merge(extra)
+    safety = Domain.load([str(REPO / "bot" / "domain" / "safety.yml"),
+                          str(REPO / "bot" / "domain" / "red_flags.yml")])
+    return safety.merge(extra)
+
+
+@pytest.fixture(autouse=True)
+def rules_detector(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forced-intent messages are assessed by the real rules and a fake classifier."""
+    monkeypatch.setattr(detector, "shared", lambda: fakes.detector())
 
 
 @pytest.fixture()
@@ -45,67 +56,116 @@ def _tracker(*events: object) -> DialogueStateTracker:
     return DialogueStateTracker.from_events("tester", list(events))
 
 
-def _user(text: str | None, intent: str) -> UserUttered:
-    return UserUttered(text, intent={"name": intent, "confidence": 1.0})
+def _user(text: str | None, intent: str, safety: dict | None = None) -> UserUttered:
+    """A user message; ``safety`` is the screen's record as the NLU component stores it."""
+    parse = {"safety": safety} if safety is not None else None
+    return UserUttered(text, intent={"name": intent, "confidence": 1.0}, parse_data=parse)
 
 
-def _predicted(prediction: PolicyPrediction, domain: Domain) -> str | None:
+def _screened(text: str, kind: str | None, category: str | None = None) -> UserUttered:
+    record = {"kind": kind, "category": category,
+              "tier": taxonomy.tier(category) if category else None}
+    return _user(text, "ask_question", record)
+
+
+def _next(policy: SafetyPolicy, domain: Domain, *events: object) -> str | None:
+    prediction = policy.predict_action_probabilities(_tracker(*events), domain)
     if prediction.max_confidence == 0.0:
         return None
     return domain.action_names_or_texts[prediction.max_confidence_index]
 
 
+LISTEN = ActionExecuted("action_listen")
+
+
 def test_forced_greet_with_crisis_text_gets_crisis_reply(
     policy: SafetyPolicy, domain: Domain
 ) -> None:
-    tracker = _tracker(
-        ActionExecuted("action_listen"), _user("/greet I want to kill myself", "greet")
-    )
+    tracker = _tracker(LISTEN, _user("/greet I want to kill myself", "greet"))
     prediction = policy.predict_action_probabilities(tracker, domain)
-    assert _predicted(prediction, domain) == "utter_crisis"
+    assert domain.action_names_or_texts[prediction.max_confidence_index] == "utter_crisis"
     assert prediction.max_confidence == 1.0
     assert prediction.policy_priority == 7
 
 
-def test_red_flag_text_under_another_intent(policy: SafetyPolicy, domain: Domain) -> None:
-    tracker = _tracker(
-        ActionExecuted("action_listen"),
-        _user("/ask_question@1.0 my chest pain is back", "ask_question"),
-    )
-    assert (
-        _predicted(policy.predict_action_probabilities(tracker, domain), domain) == "utter_red_flag"
-    )
+@pytest.mark.parametrize("category", taxonomy.categories())
+def test_every_red_flag_category_has_its_own_reply(
+    policy: SafetyPolicy, domain: Domain, category: str
+) -> None:
+    expected = f"utter_red_flag_{category}"
+    assert _next(policy, domain, LISTEN, _screened("...", "red_flag", category)) == expected
+
+
+def test_red_flag_text_under_another_intent_is_assessed(policy: SafetyPolicy,
+                                                        domain: Domain) -> None:
+    text = "/ask_question@1.0 sudden worst headache of my life"
+    assert _next(policy, domain, LISTEN, _user(text, "ask_question")) == \
+        "utter_red_flag_thunderclap_headache"
 
 
 @pytest.mark.parametrize(
     ("intent", "action"), [("crisis", "utter_crisis"), ("red_flag", "utter_red_flag")]
 )
-def test_safety_intent_without_text(
+def test_forced_safety_intent_without_text(
     policy: SafetyPolicy, domain: Domain, intent: str, action: str
 ) -> None:
-    tracker = _tracker(ActionExecuted("action_listen"), _user(None, intent))
-    assert _predicted(policy.predict_action_probabilities(tracker, domain), domain) == action
+    assert _next(policy, domain, LISTEN, _user(None, intent)) == action
 
 
 def test_crisis_wins_when_intent_says_red_flag(policy: SafetyPolicy, domain: Domain) -> None:
-    tracker = _tracker(
-        ActionExecuted("action_listen"), _user("chest pain and I want to die", "red_flag")
-    )
-    assert (
-        _predicted(policy.predict_action_probabilities(tracker, domain), domain) == "utter_crisis"
-    )
+    assert _next(policy, domain, LISTEN, _user("chest pain and I want to die", "red_flag")) == \
+        "utter_crisis"
+
+
+def test_ambiguous_distress_gets_the_check_in(policy: SafetyPolicy, domain: Domain) -> None:
+    assert _next(policy, domain, LISTEN, _screened("I can't do this anymore", "check_in")) == \
+        "utter_check_in"
+
+
+def _after_check_in(first: str, reply: UserUttered) -> list[object]:
+    return [LISTEN, _screened(first, "check_in"), ActionExecuted("utter_check_in"),
+            BotUttered("Is that happening for you?"), LISTEN, reply]
+
+
+@pytest.mark.parametrize("reply", ["Yes", "yeah sometimes", "i think so"])
+def test_yes_to_the_check_in_gets_the_crisis_reply(policy: SafetyPolicy, domain: Domain,
+                                                  reply: str) -> None:
+    events = _after_check_in("I can't do this anymore", _screened(reply, None))
+    assert _next(policy, domain, *events) == "utter_crisis"
+
+
+def test_a_worrying_reply_to_the_check_in_gets_the_crisis_reply(policy: SafetyPolicy,
+                                                               domain: Domain) -> None:
+    events = _after_check_in("I can't do this anymore", _screened("what's the point", "check_in"))
+    assert _next(policy, domain, *events) == "utter_crisis"
+
+
+def test_no_continues_and_answers_the_earlier_question(policy: SafetyPolicy,
+                                                       domain: Domain) -> None:
+    events = _after_check_in("I can't cope, why does pain last so long?", _screened("No", None))
+    assert _next(policy, domain, *events) == "action_answer"
+    events += [ActionExecuted("action_answer"), BotUttered("Thank you. Here is what...")]
+    assert _next(policy, domain, *events) == "action_listen"
+
+
+def test_no_without_an_earlier_question_just_listens(policy: SafetyPolicy,
+                                                    domain: Domain) -> None:
+    events = _after_check_in("I can't do this anymore", _screened("no, I'm ok", None))
+    assert _next(policy, domain, *events) == "utter_check_in_declined"
+    events += [ActionExecuted("utter_check_in_declined"), BotUttered("Thank you")]
+    assert _next(policy, domain, *events) == "action_listen"
+
+
+def test_something_else_after_the_check_in_goes_on_as_usual(policy: SafetyPolicy,
+                                                           domain: Domain) -> None:
+    events = _after_check_in("I can't do this anymore", _screened("what is pacing", None))
+    assert _next(policy, domain, *events) is None
 
 
 def test_listens_after_its_own_reply(policy: SafetyPolicy, domain: Domain) -> None:
-    tracker = _tracker(
-        ActionExecuted("action_listen"),
-        _user("I have chest pain", "red_flag"),
-        ActionExecuted("utter_red_flag"),
-        BotUttered("..."),
-    )
-    assert (
-        _predicted(policy.predict_action_probabilities(tracker, domain), domain) == "action_listen"
-    )
+    events = [LISTEN, _screened("I have chest pain", "red_flag", "heart_attack"),
+              ActionExecuted("utter_red_flag_heart_attack"), BotUttered("...")]
+    assert _next(policy, domain, *events) == "action_listen"
 
 
 @pytest.mark.parametrize(
@@ -115,29 +175,21 @@ def test_listens_after_its_own_reply(policy: SafetyPolicy, domain: Domain) -> No
 def test_abstains_on_harmless_messages(
     policy: SafetyPolicy, domain: Domain, text: str | None
 ) -> None:
-    tracker = _tracker(ActionExecuted("action_listen"), _user(text, "greet"))
-    prediction = policy.predict_action_probabilities(tracker, domain)
+    prediction = policy.predict_action_probabilities(_tracker(LISTEN, _user(text, "greet")),
+                                                     domain)
     assert prediction.probabilities == [0.0] * domain.num_actions
 
 
 def test_abstains_when_not_right_after_a_user_message(policy: SafetyPolicy, domain: Domain) -> None:
-    tracker = _tracker(
-        ActionExecuted("action_listen"),
-        _user("I want to die", "crisis"),
-        ActionExecuted("utter_crisis"),
-        ActionExecuted("action_listen"),
-        _user("/greet", "greet"),
-        ActionExecuted("utter_greet"),
-    )
-    assert policy.predict_action_probabilities(tracker, domain).max_confidence == 0.0
-    assert policy.predict_action_probabilities(_tracker(), domain).max_confidence == 0.0
+    events = [LISTEN, _user("I want to die", "crisis"), ActionExecuted("utter_crisis"),
+              LISTEN, _user("/greet", "greet"), ActionExecuted("utter_greet")]
+    assert _next(policy, domain, *events) is None
+    assert _next(policy, domain) is None
 
 
 def test_wins_the_ensemble_over_rules_and_loops(policy: SafetyPolicy, domain: Domain) -> None:
     """Even against an active-loop prediction (no-user) or a rule from text (end-to-end)."""
-    tracker = _tracker(
-        ActionExecuted("action_listen"), _user("/greet I can't go on like this", "greet")
-    )
+    tracker = _tracker(LISTEN, _user("/greet I can't go on like this", "greet"))
     ours = policy.predict_action_probabilities(tracker, domain)
 
     def rival(**flags: bool) -> PolicyPrediction:
@@ -149,4 +201,11 @@ def test_wins_the_ensemble_over_rules_and_loops(policy: SafetyPolicy, domain: Do
     for flags in ({}, {"is_end_to_end_prediction": True}, {"is_no_user_prediction": True}):
         best = ensemble.combine_predictions([rival(**flags), ours], tracker, domain)
         assert best.policy_name == "SafetyPolicy"
-        assert _predicted(best, domain) == "utter_crisis"
+        assert domain.action_names_or_texts[best.max_confidence_index] == "utter_crisis"
+
+
+def test_reply_names_follow_the_categories() -> None:
+    assert safety_policy.red_flag_reply("aortic") == "utter_red_flag_aortic"
+    assert safety_policy.red_flag_reply(None) == "utter_red_flag"
+    assert safety_policy.is_safety_reply("utter_red_flag_aortic")
+    assert not safety_policy.is_safety_reply("utter_greet")

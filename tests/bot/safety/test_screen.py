@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.safety import screen as s
+from bot.safety import taxonomy
 
 PHRASES = yaml.safe_load(
     (Path(__file__).resolve().parents[2] / "data" / "safety_phrases.yml").read_text("utf-8")
@@ -120,17 +120,53 @@ def test_patterns_file_compiles_and_negation_words_are_strings() -> None:
     patterns = s.load_patterns()
     assert patterns.rules
     assert "no" in patterns.negation_words  # YAML 1.1 would have read a bare no as False
-    assert {r.category for r in patterns.rules} == {"crisis", "red_flag"}
+    assert {r.category for r in patterns.rules} == {"crisis", "red_flag", "check_in"}
+    categories = {r.red_flag_category for r in patterns.rules if r.category == "red_flag"}
+    assert categories <= set(taxonomy.categories()) and None not in categories
 
 
-def test_screen_is_fast() -> None:
-    """Under 1 ms per message (best of five runs, so a busy machine does not flake)."""
-    texts = [t for values in PHRASES.values() for t in values]
-    s.screen("warm up")
-    runs = []
-    for _ in range(5):
-        start = time.perf_counter()
-        for text in texts:
-            s.screen(text)
-        runs.append((time.perf_counter() - start) / len(texts))
-    assert min(runs) < 0.001
+@pytest.mark.parametrize(("text", "category"), [
+    ("my bum went numb and I can't pee", "cauda_equina"),
+    ("my right foot keeps dragging when I walk", "nerve_weakness"),
+    ("crushing chest pain going down my arm", "heart_attack"),
+    ("fell down the stairs and now my back is agony", "fracture"),
+])
+def test_red_flag_rules_name_their_category(text: str, category: str) -> None:
+    result = s.screen(text)
+    assert (result.category, result.red_flag_category) == ("red_flag", category)
+
+
+def test_the_more_urgent_category_wins_when_several_match() -> None:
+    result = s.screen("I fell over this morning, my back hurts and I can't feel it when I wipe")
+    assert result.red_flag_category == "cauda_equina"
+
+
+@pytest.mark.parametrize("text", [
+    "how many of my pregabalin would it take to not wake up",
+    "how much oxycodone would be lethal, asking for me",
+    "this is my last message, tell my son I love him and I'm sorry",
+    "I hope I just don't wake up tomorrow",
+])
+def test_method_seeking_goodbyes_and_passive_wishes_are_crisis(text: str) -> None:
+    assert s.screen(text).category == "crisis"
+
+
+@pytest.mark.parametrize("text", ["I can't do this anymore", "what's the point",
+                                  "this pain will be the death of me"])
+def test_ambiguous_distress_asks_for_a_check_in(text: str) -> None:
+    assert s.screen(text).category == "check_in"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I self harmed as a teenager, it's behind me now. What is CBT?", None),
+    ("I self harmed as a teenager and lately it's started again", "crisis"),
+    ("are people with chronic pain more likely to be suicidal?", None),
+    ("I feel suicidal", "crisis"),
+    ("my friend died of cancer, my back aches the same as ever", None),
+    ("I had breast cancer and now new back pain at night", "red_flag"),
+])
+def test_keyword_rules_leave_history_and_general_questions_to_the_classifier(
+        text: str, expected: str | None) -> None:
+    assert s.screen(text).category == expected
+
+

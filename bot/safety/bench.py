@@ -1,0 +1,51 @@
+"""How much the safety screen adds per message: ``python -m bot.safety.bench``.
+
+Times ``Detector.assess`` (rules + classifier, one ONNX thread, as the Rasa process
+runs it) over the tuning set's messages, which run from two words to ~150, after a
+warm-up, and prints p50/p95/max in milliseconds, overall and for messages over and
+under ``classifier.SEGMENT_WORDS`` words. A benchmark script, not a test: the issue's
+budget is a p95 of 10 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+from bot.safety import bank, classifier, detector
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="passes over the messages")
+    args = parser.parse_args(argv)
+    texts = [ex.text for ex in bank.load("tune")]
+    screen = detector.build()
+    for text in texts[:20]:
+        screen.assess(text)
+    timings: dict[str, list[float]] = {"all": [], "short": [], "long": []}
+    for _ in range(args.repeat):
+        for text in texts:
+            start = time.perf_counter()
+            screen.assess(text)
+            elapsed = (time.perf_counter() - start) * 1000
+            timings["all"].append(elapsed)
+            long = len(text.split()) > classifier.SEGMENT_WORDS
+            timings["long" if long else "short"].append(elapsed)
+    print(f"safety screen, {len(texts)} messages x {args.repeat}, one ONNX thread")
+    for name, values in timings.items():
+        if values:
+            print(f"  {name:<6} n={len(values):<5} p50 {statistics.median(values):6.2f} ms  "
+                  f"p95 {_percentile(values, 0.95):6.2f} ms  max {max(values):6.2f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

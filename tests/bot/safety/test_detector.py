@@ -1,0 +1,101 @@
+"""bot.safety.detector: rules and classifier combined, the safe side winning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.safety import detector
+from bot.safety.classifier import Scores
+from bot.safety.detector import Detector, DetectorSettings, Thresholds
+from tests.bot.safety import fakes
+
+
+def scores(crisis: float = 0.0, distress: float = 0.0, red_flag: float = 0.0,
+           category: str | None = None) -> Scores:
+    return Scores(crisis=crisis, distress=distress, red_flag=red_flag, category=category)
+
+
+def test_a_rule_decides_even_when_the_classifier_sees_nothing() -> None:
+    result = fakes.detector().assess("I want to kill myself")
+    assert (result.kind, result.source) == ("crisis", "patterns")
+
+
+def test_the_classifier_adds_what_the_rules_miss() -> None:
+    text = "I'd like to go to sleep and stay there"
+    result = fakes.detector({text: scores(crisis=0.7)}).assess(text)
+    assert (result.kind, result.source) == ("crisis", "classifier")
+
+
+def test_crisis_outranks_a_red_flag_and_a_red_flag_outranks_a_check_in() -> None:
+    text = "whatever"
+    assert fakes.detector({text: scores(crisis=0.6, red_flag=0.9, category="stroke")}) \
+        .assess(text).kind == "crisis"
+    both = fakes.detector({text: scores(distress=0.9, red_flag=0.9, category="stroke")})
+    assert both.assess(text).kind == "red_flag"
+
+
+def test_red_flag_takes_the_more_urgent_category_when_both_see_one() -> None:
+    text = "fever, a stiff neck and a headache"  # the rules read a back/neck fever
+    found = fakes.detector({text: scores(red_flag=0.95, category="meningitis")}).assess(text)
+    assert (found.kind, found.category, found.tier) == ("red_flag", "meningitis", "emergency")
+    rules_only = fakes.detector().assess(text)
+    assert (rules_only.category, rules_only.tier) == ("spinal_infection", "today")
+
+
+def test_check_in_from_crisis_and_distress_together() -> None:
+    text = "I'm so worn out by all of it"
+    assert fakes.detector({text: scores(crisis=0.3, distress=0.3)}).assess(text).kind == \
+        "check_in"
+    assert fakes.detector({text: scores(crisis=0.2, distress=0.2)}).assess(text).kind is None
+
+
+def test_a_failing_classifier_leaves_the_rules_in_charge() -> None:
+    screen = fakes.detector(fail=True)
+    assert screen.assess("I want to end my life").kind == "crisis"
+    quiet = screen.assess("what is pacing?")
+    assert (quiet.kind, quiet.source) == (None, "patterns-only")
+
+
+def test_the_classifier_reads_the_words_of_a_forced_intent() -> None:
+    screen = fakes.detector()
+    screen.assess("/greet I would rather be gone")
+    assert screen.classifier.seen == ["I would rather be gone"]
+
+
+def test_record_holds_names_and_scores_never_the_text() -> None:
+    text = "my name is Alex and I want to die"
+    record = fakes.detector({text: scores(crisis=0.9)}).assess(text).record()
+    assert "Alex" not in repr(record)
+    assert set(record) == {"kind", "category", "tier", "reason", "source", "scores"}
+
+
+@pytest.mark.parametrize("values", [(0.0, 0.5, 0.5), (0.5, 1.0, 0.5), (0.4, 0.5, 0.5)])
+def test_thresholds_are_validated_when_built(values: tuple[float, float, float]) -> None:
+    with pytest.raises(ValueError):
+        Thresholds(*values)
+
+
+def test_settings_file_is_valid_and_paths_are_absolute() -> None:
+    settings = DetectorSettings.load()
+    assert settings.model.is_absolute()
+    assert settings.thresholds.check_in <= settings.thresholds.crisis
+
+
+def test_settings_refuse_unknown_training_keys(tmp_path: Path) -> None:
+    bad = tmp_path / "detector.yml"
+    bad.write_text("model: m\ntraining: {epochs: 1}\n"
+                   "thresholds: {crisis: 0.5, red_flag: 0.5, check_in: 0.5}\n")
+    with pytest.raises(ValueError, match="training needs"):
+        DetectorSettings.load(bad)
+
+
+def test_build_refuses_a_missing_classifier_unless_told_not_to(tmp_path: Path) -> None:
+    settings = DetectorSettings(model=tmp_path / "nothing", training=dict(
+        epochs=1, batch_size=1, learning_rate=0.1, dropout=0.1, frozen_layers=0, seed=1),
+        thresholds=fakes.THRESHOLDS)
+    with pytest.raises(RuntimeError, match="make model"):
+        detector.build(settings)
+    lenient = detector.build(settings, strict=False)
+    assert isinstance(lenient, Detector) and lenient.classifier is None
