@@ -32,13 +32,14 @@ export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export PAIN_TRACKER_DB ?= $(CURDIR)/var/tracker.db
 
 .PHONY: help setup index safety-model model run chat test lint validate test-stories nlu-report \
-        test-rasa-unit browser-deps eval bench bench-turns clean
+        test-rasa-unit browser-deps eval bench bench-turns safety-eval safety-bench clean
 
 help:
 	@echo "make run    set up both environments, build the index, train, serve the bot"
 	@echo "make test   run the whole suite"
 	@echo "make chat   talk to the bot in this terminal"
 	@echo "make eval   retrieval evaluation;  make bench  retrieval benchmark"
+	@echo "make safety-eval   the safety screen on its frozen test set; make safety-bench  its latency"
 	@echo "make bench-turns   per-turn latency and memory of the running bot"
 
 # ---- environments ---------------------------------------------------------
@@ -105,6 +106,13 @@ eval: index
 
 bench: index
 	$(PY) -m knowledge.eval.benchmark
+
+# The safety screen on its frozen test set, through the code the Rasa process runs.
+safety-eval: model
+	$(RASA_PY) -m bot.safety.eval --set test
+
+safety-bench: model
+	$(RASA_PY) -m bot.safety.bench
 
 bench-turns: index model
 	$(PY) -m bot.benchmark

@@ -137,3 +137,18 @@ def test_safety_card_shows_the_staff_message(watch, web_bot, safety_phrases):
     watch.screenshot("kiosk-crisis")
     assert storage_is_empty(page)
     assert not watch.errors and not watch.dialogs
+
+
+def test_red_flag_card_names_the_urgency_and_the_staff_message(watch, web_bot):
+    page = watch.page
+    open_kiosk(page, web_bot.base)
+    reply = ask(page, "my face has dropped on one side and my arm feels weak and heavy")
+    customs = [m["custom"] for m in reply if isinstance(m.get("custom"), dict)]
+    assert [(c["kind"], c["tier"]) for c in customs] == [("red_flag", "emergency")]
+    card = page.locator(".pa-kind-red_flag .pa-safety")
+    card.wait_for()
+    assert "now" in card.inner_text()
+    assert settings.section("clinic")["kiosk_staff_message"] in card.inner_text()
+    watch.screenshot("kiosk-red-flag")
+    assert storage_is_empty(page)
+    assert not watch.errors and not watch.dialogs

@@ -143,6 +143,23 @@ def test_crisis_message_shows_crisis_card(watch, web_bot, safety_phrases):
     assert not watch.errors and not watch.dialogs
 
 
+def test_check_in_buttons_lead_to_the_crisis_card(watch, web_bot):
+    page = watch.page
+    open_widget(page, web_bot.base)
+    reply = ask(page, "I can't do this anymore")
+    assert custom_of(reply)["kind"] == "check_in"
+    turn = page.locator(".pa-kind-check_in")
+    turn.wait_for()
+    assert "not wanting to be alive" in turn.inner_text()
+    with page.expect_response(lambda r: is_message(r.request)) as answered:
+        turn.get_by_role("button", name="Yes", exact=True).click()
+    assert json.loads(answered.value.request.post_data)["message"] == "Yes"
+    assert custom_of(answered.value.json())["kind"] == "crisis"
+    page.locator(".pa-kind-crisis .pa-safety").wait_for()
+    watch.screenshot("widget-check-in-yes")
+    assert not watch.errors and not watch.dialogs
+
+
 def test_user_markup_is_shown_as_text_and_runs_nothing(watch, web_bot):
     page = watch.page
     open_widget(page, web_bot.base)

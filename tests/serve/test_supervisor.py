@@ -166,3 +166,17 @@ def test_api_without_a_token_refuses_to_start(tmp_path: Path) -> None:
     assert out.returncode == 2, out
     assert "RASA_API_TOKEN" in out.stderr
     assert "Starting" not in out.stdout
+
+
+def test_start_warns_loudly_without_a_country(monkeypatch, capsys) -> None:
+    from bot import settings
+
+    monkeypatch.setenv("PAIN_SAFETY_COUNTRY", "")
+    settings.get.cache_clear()
+    serve.warn_about_helplines()
+    assert "safety.country is not set" in capsys.readouterr().err
+    monkeypatch.setenv("PAIN_SAFETY_COUNTRY", "GB")
+    settings.get.cache_clear()
+    serve.warn_about_helplines()
+    assert capsys.readouterr().err == ""
+    settings.get.cache_clear()
