@@ -55,10 +55,12 @@ class Scores:
     distress: float
     red_flag: float
     category: str | None  # the most likely red-flag category in the riskiest segment
+    safe: float = 0.0  # the lowest probability of ``safe`` over the segments
 
     def as_dict(self) -> dict[str, float | str | None]:
         return {"crisis": round(self.crisis, 4), "distress": round(self.distress, 4),
-                "red_flag": round(self.red_flag, 4), "category": self.category}
+                "red_flag": round(self.red_flag, 4), "category": self.category,
+                "safe": round(self.safe, 4)}
 
 
 def check_classes(classes: list[str]) -> tuple[str, ...]:
@@ -81,8 +83,9 @@ def summarise(classes: tuple[str, ...], probs: np.ndarray) -> Scores:
     def column(name: str) -> float:
         return float(probs[:, classes.index(name)].max()) if name in classes else 0.0
 
+    safe = float(probs[:, classes.index(taxonomy.SAFE)].min())
     return Scores(crisis=column(taxonomy.CRISIS), distress=column(taxonomy.DISTRESS),
-                  red_flag=float(red_total.max()), category=category)
+                  red_flag=float(red_total.max()), category=category, safe=safe)
 
 
 class Classifier:

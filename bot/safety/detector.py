@@ -11,6 +11,11 @@
   scores reach the check-in threshold;
 * else ``None``.
 
+Keyword rules (``confirm: true`` in ``patterns.yml``: a word such as "suicide" or
+"cancer" near a back-pain word) are the one exception to "either layer decides": when
+only they matched and every part of the message reads as ``safe`` with at least the
+``veto`` probability, the classifier's reading stands. Explicit rules always stand.
+
 It never raises because of the classifier: when the embedding model or head cannot be
 used, the rules still decide and ``source`` says ``patterns-only``. No Rasa imports,
 so the NLU component, the dialogue policy and ``bot.safety.eval`` share this code.
@@ -44,8 +49,11 @@ class Thresholds:
     crisis: float
     red_flag: float
     check_in: float
+    veto: float = 1.0  # 1.0: keyword rules always stand
 
     def __post_init__(self) -> None:
+        if not 0.5 <= self.veto <= 1.0:
+            raise ValueError(f"threshold veto must be between 0.5 and 1, got {self.veto}")
         for name in ("crisis", "red_flag", "check_in"):
             value = getattr(self, name)
             if not 0.0 < value < 1.0:
@@ -138,6 +146,11 @@ class Detector:
         """Combines a rules verdict and classifier scores (see the module docstring)."""
         t = self.thresholds
         source = "patterns" if scores is not None else "patterns-only"
+        if (found.confirmable and scores is not None and t.veto < 1.0
+                and scores.safe >= t.veto):
+            # only keyword rules matched, and the classifier is confident it is safe
+            found = rules.ScreenResult(None, "", found.cues, found.negated, found.exception)
+            source = "patterns overruled"
         if found.category == rules.CRISIS:
             return Assessment(taxonomy.CRISIS, found.red_flag_category, None, found.reason,
                               source, scores)

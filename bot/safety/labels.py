@@ -17,7 +17,11 @@ from pathlib import Path
 from bot.safety import bank, taxonomy
 
 SOURCES = bank.DATA_DIR / "sources"
-SETS = {"tune": ["tune"], "test": ["test_crisis", "test_redflag", "test_harmless"]}
+# set -> [(writer's file, second labeller's file)], under data/sources/
+SETS = {
+    "tune": [("tune", "tune"), ("tune2", "tune2")],
+    "test": [("test_crisis", "test"), ("test_redflag", "test"), ("test_harmless", "test")],
+}
 SAFETY = {"crisis", "red_flag"}
 
 
@@ -66,11 +70,10 @@ def settle(writer: dict, second: dict) -> tuple[dict | None, str]:
 
 def build(name: str) -> Counter:
     """Writes ``data/<name>.jsonl``; returns how rows were settled."""
-    second = {r["id"]: r for r in _read(SOURCES / f"{'tune' if name == 'tune' else 'test'}"
-                                            ".second.jsonl")}
     outcome: Counter = Counter()
     rows = []
-    for source in SETS[name]:
+    for source, labeller in SETS[name]:
+        second = {r["id"]: r for r in _read(SOURCES / f"{labeller}.second.jsonl")}
         for writer in _read(SOURCES / f"{source}.writer.jsonl"):
             row, how = settle(writer, second[writer["id"]])
             outcome[how] += 1

@@ -2,7 +2,8 @@
 
 ``screen(text)`` promises: ``category`` is ``"crisis"`` when any crisis rule matches
 (even if a red flag matches too), else ``"red_flag"`` when a red-flag rule matches
-(``red_flag_category`` then names the most urgent red-flag category that matched),
+(``red_flag_category`` then names the most urgent red-flag category that matched;
+``confirmable`` says the verdict rests only on keyword rules marked ``confirm``),
 else ``"check_in"`` when an ambiguous-distress rule matches, else ``None``; ``reason``
 names the rule(s), never the message text. The patterns are
 data in ``patterns.yml`` next to this file; this module only normalises text and
@@ -40,6 +41,7 @@ _OTHER = re.compile(r"[^a-z0-9.,]+")
 _SPACES = re.compile(r"\s+")
 _FORCED_INTENT = re.compile(r"^\s*/\s*[^\s{@]*(@[0-9.]*)?")
 _MASK = " ~ "
+CONTEXT_NEGATION_WINDOW = 3
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ class ScreenResult:
     exception: bool = False
     # The most urgent red-flag category whose rule matched (see categories.yml).
     red_flag_category: str | None = None
+    # True when every rule behind ``category`` is a keyword rule (``confirm: true``):
+    # the classifier may then overrule it when it is confident the message is safe.
+    confirmable: bool = False
 
     def __bool__(self) -> bool:
         return self.category is not None
@@ -70,6 +75,7 @@ class _Rule:
     unless: list[re.Pattern[str] | _Context] = field(default_factory=list)
     negatable: bool = True
     red_flag_category: str | None = None
+    confirm: bool = False
 
 
 @dataclass
@@ -139,6 +145,7 @@ def load_patterns(path: str | Path = PATTERNS_PATH) -> _Patterns:
                     unless=[_unless(rx, contexts) for rx in spec.get("unless") or []],
                     negatable=spec.get("negatable", category == RED_FLAG),
                     red_flag_category=red_flag_category,
+                    confirm=bool(spec.get("confirm", False)),
                 )
             )
     negation = data.get("negation") or {}
@@ -184,10 +191,10 @@ def classifier_may_vote(result: ScreenResult, category: str) -> bool:
     return category in result.cues and category not in result.negated and not result.exception
 
 
-def _negated(text: str, start: int, patterns: _Patterns) -> bool:
+def _negated(text: str, start: int, patterns: _Patterns, window: int | None = None) -> bool:
     """Whether a negation word precedes ``start`` within its clause and the window."""
     before = text[:start].split()
-    for word in reversed(before[-patterns.negation_window :]):
+    for word in reversed(before[-(window or patterns.negation_window) :]):
         if word in patterns.boundaries:
             return False
         if word in patterns.negation_words:
@@ -195,9 +202,18 @@ def _negated(text: str, start: int, patterns: _Patterns) -> bool:
     return False
 
 
+def _present(context: _Context, text: str, patterns: _Patterns) -> bool:
+    """Whether ``context`` occurs in ``text`` at least once without a negation just
+    before it ("no temperature", "I do not have a fever": within three words)."""
+    if context.unless and context.unless.search(text):
+        return False
+    return any(not _negated(text, m.start(), patterns, window=CONTEXT_NEGATION_WINDOW)
+               for m in context.match.finditer(text))
+
+
 def _apply(rule: _Rule, text: str, patterns: _Patterns) -> str | None:
     """ "hit" when the rule matches, "negated" when it matched only negated, else None."""
-    if rule.requires is not None and not rule.requires.search(text):
+    if rule.requires is not None and not _present(rule.requires, text, patterns):
         return None
     if any(rx.search(text) for rx in rule.unless):
         return None
@@ -212,6 +228,7 @@ def _apply(rule: _Rule, text: str, patterns: _Patterns) -> str | None:
 
 def _screen_normalised(text: str, patterns: _Patterns) -> ScreenResult:
     found: dict[str, list[str]] = {CRISIS: [], RED_FLAG: [], CHECK_IN: []}
+    strong: set[str] = set()  # categories matched by at least one rule that needs no confirming
     negated: set[str] = set()
     red_flag_category: str | None = None
     for rule in patterns.rules:
@@ -221,6 +238,8 @@ def _screen_normalised(text: str, patterns: _Patterns) -> ScreenResult:
         outcome = _apply(rule, text, patterns)
         if outcome == "hit":
             bucket.append(rule.reason)
+            if not rule.confirm:
+                strong.add(rule.category)
             if rule.red_flag_category:
                 red_flag_category = taxonomy.more_urgent(red_flag_category,
                                                          rule.red_flag_category)
@@ -235,10 +254,12 @@ def _screen_normalised(text: str, patterns: _Patterns) -> ScreenResult:
     if crisis:
         extra = f"; also red_flag: {', '.join(red_flags)}" if red_flags else ""
         return ScreenResult(CRISIS, ", ".join(crisis) + extra, cues, frozenset(negated),
-                            red_flag_category=red_flag_category)
+                            red_flag_category=red_flag_category,
+                            confirmable=CRISIS not in strong)
     if red_flags:
         return ScreenResult(RED_FLAG, ", ".join(red_flags), cues, frozenset(negated),
-                            red_flag_category=red_flag_category)
+                            red_flag_category=red_flag_category,
+                            confirmable=RED_FLAG not in strong)
     if found[CHECK_IN]:
         return ScreenResult(CHECK_IN, ", ".join(found[CHECK_IN]), cues, frozenset(negated))
     return ScreenResult(None, "", cues, frozenset(negated))
@@ -283,4 +304,4 @@ def screen(text: str | None) -> ScreenResult:
         if _SEVERITY[result.category] > _SEVERITY[best.category]:
             best = result
     return ScreenResult(best.category, best.reason, frozenset(cues), frozenset(negated),
-                        exception, best.red_flag_category)
+                        exception, best.red_flag_category, best.confirmable)

@@ -6,7 +6,8 @@ run, printed with the result: among the combinations whose look-alike false alar
 (crisis or red-flag reply) stay at or under ``MAX_FALSE_ALARMS`` and whose look-alike
 check-ins stay at or under ``MAX_CHECK_INS`` on the tuning set (both kept below the
 issue's 3% and 8%, for margin), the highest crisis recall, then the highest red-flag
-recall, then the highest share of right tiers, then the highest thresholds. It prints
+recall, then the highest share of right tiers, then the highest veto (keyword rules
+overruled least), then the highest thresholds. It prints
 the choice; copying it into ``detector.yml`` is a reviewed edit. The frozen test set is
 never read here.
 """
@@ -21,16 +22,17 @@ from bot.safety import screen as rules
 from bot.safety.detector import Detector, Thresholds
 
 GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+VETO_GRID = (0.8, 0.9, 0.95, 0.98, 1.0)
 MAX_FALSE_ALARMS = 0.02
 MAX_CHECK_INS = 0.06
 
 
 def sweep(examples, found, scores):
     """(thresholds, summary) for every valid grid point."""
-    for crisis, red_flag, check_in in itertools.product(GRID, GRID, GRID):
+    for crisis, red_flag, check_in, veto in itertools.product(GRID, GRID, GRID, VETO_GRID):
         if check_in > crisis:
             continue
-        thresholds = Thresholds(crisis, red_flag, check_in)
+        thresholds = Thresholds(crisis, red_flag, check_in, veto)
         screen = Detector(thresholds, None)
         decisions = [scoring.from_assessment(screen.decide(f, s))
                      for f, s in zip(found, scores, strict=True)]
@@ -44,8 +46,8 @@ def choose(results):
     if not allowed:
         return None
     return max(allowed, key=lambda ts: (ts[1]["crisis_recall"], ts[1]["red_flag_recall"],
-                                         ts[1]["tier_right"], ts[0].crisis, ts[0].red_flag,
-                                         ts[0].check_in))
+                                         ts[1]["tier_right"], ts[0].veto, ts[0].crisis,
+                                         ts[0].red_flag, ts[0].check_in))
 
 
 def main() -> int:
@@ -56,7 +58,7 @@ def main() -> int:
     results = list(sweep(examples, found, scores))
     print(f"{len(results)} threshold combinations on {len(examples)} tuning messages")
     print(f"rule: false alarms <= {MAX_FALSE_ALARMS}, check-ins <= {MAX_CHECK_INS}; then "
-          "max crisis recall, red-flag recall, right tier, higher thresholds")
+          "max crisis recall, red-flag recall, right tier, higher veto, higher thresholds")
     pick = choose(results)
     current = screen.thresholds
     for label, (thresholds, summary) in (("chosen", pick) if pick else ("chosen", (None, {})),

@@ -37,9 +37,9 @@ def test_crisis_outranks_a_red_flag_and_a_red_flag_outranks_a_check_in() -> None
 
 
 def test_red_flag_takes_the_more_urgent_category_when_both_see_one() -> None:
-    text = "fever, a stiff neck and a headache"  # the rules read a back/neck fever
-    found = fakes.detector({text: scores(red_flag=0.95, category="meningitis")}).assess(text)
-    assert (found.kind, found.category, found.tier) == ("red_flag", "meningitis", "emergency")
+    text = "my back hurts and I've got a temperature"  # the rules read a spinal infection
+    found = fakes.detector({text: scores(red_flag=0.95, category="cauda_equina")}).assess(text)
+    assert (found.kind, found.category, found.tier) == ("red_flag", "cauda_equina", "emergency")
     rules_only = fakes.detector().assess(text)
     assert (rules_only.category, rules_only.tier) == ("spinal_infection", "today")
 
@@ -71,8 +71,9 @@ def test_record_holds_names_and_scores_never_the_text() -> None:
     assert set(record) == {"kind", "category", "tier", "reason", "source", "scores"}
 
 
-@pytest.mark.parametrize("values", [(0.0, 0.5, 0.5), (0.5, 1.0, 0.5), (0.4, 0.5, 0.5)])
-def test_thresholds_are_validated_when_built(values: tuple[float, float, float]) -> None:
+@pytest.mark.parametrize("values", [(0.0, 0.5, 0.5), (0.5, 1.0, 0.5), (0.4, 0.5, 0.5),
+                                    (0.5, 0.5, 0.5, 0.3)])
+def test_thresholds_are_validated_when_built(values: tuple[float, ...]) -> None:
     with pytest.raises(ValueError):
         Thresholds(*values)
 
@@ -99,3 +100,18 @@ def test_build_refuses_a_missing_classifier_unless_told_not_to(tmp_path: Path) -
         detector.build(settings)
     lenient = detector.build(settings, strict=False)
     assert isinstance(lenient, Detector) and lenient.classifier is None
+
+
+def test_a_confident_classifier_overrules_keyword_rules_only() -> None:
+    veto = Thresholds(crisis=0.5, red_flag=0.8, check_in=0.5, veto=0.95)
+    sure = Scores(crisis=0.0, distress=0.0, red_flag=0.0, category=None, safe=0.99)
+    keyword = "we talked about suicide prevention at my support group, what helps?"
+    explicit = "I want to kill myself"
+    classifier = fakes.FakeClassifier({keyword: sure, explicit: sure})
+    screen = Detector(veto, classifier)  # type: ignore[arg-type]
+    overruled = screen.assess(keyword)
+    assert (overruled.kind, overruled.source) == (None, "patterns overruled")
+    assert screen.assess(explicit).kind == "crisis"
+    unsure = Scores(crisis=0.1, distress=0.0, red_flag=0.0, category=None, safe=0.8)
+    doubtful = Detector(veto, fakes.FakeClassifier({keyword: unsure}))  # type: ignore[arg-type]
+    assert doubtful.assess(keyword).kind == "crisis"

@@ -127,6 +127,8 @@ def test_patterns_file_compiles_and_negation_words_are_strings() -> None:
 
 @pytest.mark.parametrize(("text", "category"), [
     ("my bum went numb and I can't pee", "cauda_equina"),
+    ("bad back and I wet me pants at work, never done that", "cauda_equina"),
+    ("fever, a pounding headache and I can't bend my neck", "meningitis"),
     ("my right foot keeps dragging when I walk", "nerve_weakness"),
     ("crushing chest pain going down my arm", "heart_attack"),
     ("fell down the stairs and now my back is agony", "fracture"),
@@ -134,6 +136,16 @@ def test_patterns_file_compiles_and_negation_words_are_strings() -> None:
 def test_red_flag_rules_name_their_category(text: str, category: str) -> None:
     result = s.screen(text)
     assert (result.category, result.red_flag_category) == ("red_flag", category)
+
+
+def test_a_negated_context_does_not_count() -> None:
+    assert s.screen("neck is stiff from sleeping funny, no temperature, no rash").category is None
+
+
+def test_keyword_rules_are_marked_confirmable_and_explicit_ones_are_not() -> None:
+    assert s.screen("I feel suicidal").confirmable
+    assert not s.screen("I want to end my life").confirmable
+    assert not s.screen("I can't control my bladder and my back is agony").confirmable
 
 
 def test_the_more_urgent_category_wins_when_several_match() -> None:
