@@ -14,7 +14,9 @@ from knowledge.settings import load_settings
 def _embedder(progress: bool = False):
     from knowledge.embedding import MiniLMEmbedder
 
-    return MiniLMEmbedder(show_progress=progress)
+    # loaded (and exported) now: `make index` must leave the export in the model cache
+    # even when the index is current, because the safety classifier is trained from it
+    return MiniLMEmbedder(show_progress=progress).ready()
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -22,8 +24,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     from knowledge.index import build, staleness
 
-    # exported even when the index is current: the Rasa process's safety screen reads it
-    embedder = _embedder(progress=True).ready()
+    embedder = _embedder(progress=True)
     if args.if_stale:
         reasons = staleness(args.index, args.corpus, embedder)
         if not reasons:

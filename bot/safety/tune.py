@@ -4,8 +4,9 @@ Assesses every tuning message once (rules and classifier scores), then tries eve
 combination of thresholds on a grid and picks one by the rule fixed before the first
 run, printed with the result: among the combinations whose look-alike false alarms
 (crisis or red-flag reply) stay at or under ``MAX_FALSE_ALARMS`` and whose look-alike
-check-ins stay at or under ``MAX_CHECK_INS`` on the tuning set (both kept below the
-issue's 3% and 8%, for margin), the highest crisis recall, then the highest red-flag
+check-ins stay at or under ``MAX_CHECK_INS`` on the tuning set (the issue's 3% and 8%;
+a first, easier tuning set allowed a margin below them, but on the harder second one a
+2% budget cost 12 points of crisis recall), the highest crisis recall, then the highest red-flag
 recall, then the highest share of right tiers, then the highest veto (keyword rules
 overruled least), then the highest thresholds. It prints
 the choice; copying it into ``detector.yml`` is a reviewed edit. The frozen test set is
@@ -23,8 +24,8 @@ from bot.safety.detector import Detector, Thresholds
 
 GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 VETO_GRID = (0.8, 0.9, 0.95, 0.98, 1.0)
-MAX_FALSE_ALARMS = 0.02
-MAX_CHECK_INS = 0.06
+MAX_FALSE_ALARMS = 0.03
+MAX_CHECK_INS = 0.08
 
 
 def sweep(examples, found, scores):

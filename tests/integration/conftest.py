@@ -20,7 +20,7 @@ import requests
 from bot import settings
 from bot import stack as bot_stack
 
-KINDS = {"answer", "no_answer", "declined", "red_flag", "crisis", "chitchat"}
+KINDS = {"answer", "no_answer", "declined", "red_flag", "crisis", "check_in", "chitchat"}
 
 
 def _require_artefacts() -> None:
