@@ -99,6 +99,35 @@ def export_onnx(folder: Path) -> Path:
     return folder
 
 
+def load_onnx(onnx_path: Path, tokenizer_path: Path, max_tokens: int, threads: int):
+    """(onnxruntime session, tokenizer) for a MiniLM-shaped ONNX model whose inputs are
+    ``ids``, ``mask`` and ``types``: truncating to ``max_tokens``, padding batches,
+    ``threads`` intra-op threads. Shared by the embedder and the safety classifier."""
+    import onnxruntime
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(tokenizer_path))
+    tokenizer.enable_truncation(max_tokens)
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    session = onnxruntime.InferenceSession(str(onnx_path), options,
+                                           providers=["CPUExecutionProvider"])
+    return session, tokenizer
+
+
+def model_inputs(tokenizer, texts: Sequence[str]) -> dict[str, np.ndarray]:
+    """The ``ids``/``mask``/``types`` arrays for one padded batch of texts."""
+    encodings = tokenizer.encode_batch(list(texts))
+    return {
+        "ids": np.array([e.ids for e in encodings], dtype=np.int64),
+        "mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+        "types": np.array([e.type_ids for e in encodings], dtype=np.int64),
+    }
+
+
 class OnnxMiniLM:
     """An exported all-MiniLM-L6-v2 (``model.onnx`` + ``tokenizer.json`` in ``folder``).
 
@@ -131,20 +160,9 @@ class OnnxMiniLM:
         with self._lock:
             if self._session is None:
                 _offline()
-                import onnxruntime
-                from tokenizers import Tokenizer
-
                 self._prepare()
-                tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
-                tokenizer.enable_truncation(MAX_TOKENS)
-                tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-                options = onnxruntime.SessionOptions()
-                options.intra_op_num_threads = self._threads
-                options.inter_op_num_threads = 1
-                options.log_severity_level = 3
-                self._session = onnxruntime.InferenceSession(
-                    str(self.onnx_path), options, providers=["CPUExecutionProvider"])
-                self._tokenizer = tokenizer
+                self._session, self._tokenizer = load_onnx(
+                    self.onnx_path, self.folder / TOKENIZER_FILE, MAX_TOKENS, self._threads)
         return self._session, self._tokenizer
 
     def ready(self) -> OnnxMiniLM:
@@ -165,13 +183,7 @@ class OnnxMiniLM:
 
             batches = tqdm(batches, desc="embedding", unit="batch", leave=False)
         for batch in batches:
-            encodings = tokenizer.encode_batch([texts[i] for i in batch])
-            feed = {
-                "ids": np.array([e.ids for e in encodings], dtype=np.int64),
-                "mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-                "types": np.array([e.type_ids for e in encodings], dtype=np.int64),
-            }
-            out[batch] = session.run(None, feed)[0]
+            out[batch] = session.run(None, model_inputs(tokenizer, [texts[i] for i in batch]))[0]
         return out
 
     def token_count(self, text: str) -> int:

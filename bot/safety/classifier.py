@@ -2,7 +2,8 @@
 
 ``bot.safety.train`` fine-tunes the knowledge layer's embedding model
 (all-MiniLM-L6-v2, mean pooling) with a linear layer on top, on the training bank, and
-exports it to ONNX; this module runs that export with onnxruntime and tokenizers only,
+exports it to ONNX; this module runs that export with the knowledge layer's ONNX loader
+(onnxruntime and tokenizers only),
 so it works inside the Rasa process (Python 3.10, no torch) even when the action server
 is down. Its classes are ``safe``, ``distress`` (ambiguous distress that deserves a
 check-in), ``crisis`` and every red-flag category. A long message is read in
@@ -112,19 +113,11 @@ class Classifier:
     def _load(self):
         with self._lock:
             if self._session is None:
-                import onnxruntime
-                from tokenizers import Tokenizer
+                from knowledge.embedding import load_onnx
 
-                tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
-                tokenizer.enable_truncation(MAX_TOKENS)
-                tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-                options = onnxruntime.SessionOptions()
-                options.intra_op_num_threads = self._threads
-                options.inter_op_num_threads = 1
-                options.log_severity_level = 3
-                self._session = onnxruntime.InferenceSession(
-                    str(self.folder / ONNX_FILE), options, providers=["CPUExecutionProvider"])
-                self._tokenizer = tokenizer
+                self._session, self._tokenizer = load_onnx(
+                    self.folder / ONNX_FILE, self.folder / TOKENIZER_FILE, MAX_TOKENS,
+                    self._threads)
         return self._session, self._tokenizer
 
     def ready(self) -> Classifier:
@@ -134,14 +127,10 @@ class Classifier:
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """Class probabilities, one row per text."""
+        from knowledge.embedding import model_inputs
+
         session, tokenizer = self._load()
-        encodings = tokenizer.encode_batch(texts)
-        feed = {
-            "ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            "types": np.array([e.type_ids for e in encodings], dtype=np.int64),
-        }
-        return session.run(None, feed)[0]
+        return session.run(None, model_inputs(tokenizer, texts))[0]
 
     def score(self, text: str) -> Scores:
         """The message's scores (see ``Scores``)."""
