@@ -129,6 +129,7 @@ def test_patterns_file_compiles_and_negation_words_are_strings() -> None:
     ("my bum went numb and I can't pee", "cauda_equina"),
     ("bad back and I wet me pants at work, never done that", "cauda_equina"),
     ("fever, a pounding headache and I can't bend my neck", "meningitis"),
+    ("banged my head on the car door, I take rivaroxaban", "head_injury"),
     ("my right foot keeps dragging when I walk", "nerve_weakness"),
     ("crushing chest pain going down my arm", "heart_attack"),
     ("fell down the stairs and now my back is agony", "fracture"),
@@ -158,6 +159,8 @@ def test_the_more_urgent_category_wins_when_several_match() -> None:
     "how much oxycodone would be lethal, asking for me",
     "this is my last message, tell my son I love him and I'm sorry",
     "I hope I just don't wake up tomorrow",
+    "sorted my will and I've been giving away my things to the grandkids",
+    "I've been saving my tablets, how many would be enough now",
 ])
 def test_method_seeking_goodbyes_and_passive_wishes_are_crisis(text: str) -> None:
     assert s.screen(text).category == "crisis"
