@@ -126,8 +126,9 @@ class Detector:
         self.classifier = classifier
 
     def scores(self, text: str) -> Scores | None:
-        """The classifier's scores, or ``None`` when it is unavailable or failed."""
-        if self.classifier is None or not text.strip():
+        """The classifier's scores, or ``None`` when it is unavailable, failed, or the
+        message is bare chit-chat ("bye", "thanks"; ``screen.is_ordinary``)."""
+        if self.classifier is None or not text.strip() or rules.is_ordinary(text):
             return None
         try:
             return self.classifier.score(_strip_forced_intent(text))

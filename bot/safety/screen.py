@@ -87,6 +87,7 @@ class _Patterns:
     boundaries: frozenset[str]
     rules: list[_Rule]
     cues: dict[str, re.Pattern[str]]
+    ordinary: re.Pattern[str] | None = None
 
 
 def _compile(raw: str) -> re.Pattern[str]:
@@ -157,6 +158,7 @@ def load_patterns(path: str | Path = PATTERNS_PATH) -> _Patterns:
         boundaries=frozenset(negation.get("boundaries") or ()),
         rules=rules,
         cues={name: _compile(rx) for name, rx in (data.get("cues") or {}).items()},
+        ordinary=_compile(data["ordinary"]) if data.get("ordinary") else None,
     )
 
 
@@ -180,6 +182,13 @@ def _mask_exceptions(text: str, patterns: _Patterns) -> tuple[str, bool]:
     for rx in patterns.exceptions:
         masked = rx.sub(_MASK, masked)
     return masked, masked != text
+
+
+def is_ordinary(text: str | None) -> bool:
+    """Whether the whole message is a bare farewell, greeting or thanks (``ordinary``
+    in ``patterns.yml``), which the classifier is not asked about."""
+    patterns = load_patterns()
+    return bool(patterns.ordinary and text and patterns.ordinary.match(normalise(text, patterns)))
 
 
 def classifier_may_vote(result: ScreenResult, category: str) -> bool:

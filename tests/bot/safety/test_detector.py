@@ -115,3 +115,16 @@ def test_a_confident_classifier_overrules_keyword_rules_only() -> None:
     unsure = Scores(crisis=0.1, distress=0.0, red_flag=0.0, category=None, safe=0.8)
     doubtful = Detector(veto, fakes.FakeClassifier({keyword: unsure}))  # type: ignore[arg-type]
     assert doubtful.assess(keyword).kind == "crisis"
+
+
+@pytest.mark.parametrize("text", ["bye", "Goodbye!", "ok bye then", "thanks, bye", "night night"])
+def test_bare_chit_chat_is_not_read_by_the_classifier(text: str) -> None:
+    screen = fakes.detector({text: scores(crisis=0.9)})
+    assert screen.assess(text).kind is None
+    assert screen.classifier.seen == []
+
+
+def test_a_farewell_with_more_in_it_is_still_read() -> None:
+    text = "goodbye everyone, thank you for everything"
+    screen = fakes.detector({text: scores(crisis=0.9)})
+    assert screen.assess(text).kind == "crisis"
