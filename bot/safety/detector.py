@@ -127,11 +127,12 @@ class Detector:
 
     def scores(self, text: str) -> Scores | None:
         """The classifier's scores, or ``None`` when it is unavailable, failed, or the
-        message is bare chit-chat ("bye", "thanks"; ``screen.is_ordinary``)."""
+        message is bare chit-chat ("bye", "thanks"; ``screen.is_ordinary``). Idioms the
+        rules know ("dying to know") are cut out of what the classifier reads."""
         if self.classifier is None or not text.strip() or rules.is_ordinary(text):
             return None
         try:
-            return self.classifier.score(_strip_forced_intent(text))
+            return self.classifier.score(rules.without_idioms(_strip_forced_intent(text)))
         except Exception:  # noqa: BLE001 - the rules must still answer
             logger.exception("safety classifier failed; rules only for this message")
             return None

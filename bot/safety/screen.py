@@ -184,6 +184,15 @@ def _mask_exceptions(text: str, patterns: _Patterns) -> tuple[str, bool]:
     return masked, masked != text
 
 
+def without_idioms(text: str) -> str:
+    """``text`` as the classifier should read it: unchanged, unless it holds an idiom
+    from ``exceptions`` ("I could kill for a coffee"); then its normalised form with
+    the idioms cut out, so the classifier is not misled by them either."""
+    patterns = load_patterns()
+    masked, found = _mask_exceptions(normalise(text, patterns), patterns)
+    return " ".join(masked.replace(_MASK.strip(), " ").split()) if found else text
+
+
 def is_ordinary(text: str | None) -> bool:
     """Whether the whole message is a bare farewell, greeting or thanks (``ordinary``
     in ``patterns.yml``), which the classifier is not asked about."""

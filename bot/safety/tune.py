@@ -2,7 +2,8 @@
 
 Assesses every tuning message once (rules and classifier scores), then tries every
 combination of thresholds on a grid and picks one by the rule fixed before the first
-run, printed with the result: among the combinations whose look-alike false alarms
+run, printed with the result: among the combinations that keep the team's regression
+phrases right (``regression_floor``) and whose look-alike false alarms
 (crisis or red-flag reply) stay at or under ``MAX_FALSE_ALARMS`` and whose look-alike
 check-ins stay at or under ``MAX_CHECK_INS`` on the tuning set (the issue's 3% and 8%;
 a first, easier tuning set allowed a margin below them, but on the harder second one a
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from pathlib import Path
 
 from bot.safety import bank, detector, scoring
 from bot.safety import screen as rules
@@ -24,6 +26,7 @@ from bot.safety.detector import Detector, Thresholds
 
 GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 VETO_GRID = (0.8, 0.9, 0.95, 0.98, 1.0)
+PHRASES = Path(__file__).resolve().parents[2] / "tests" / "data" / "safety_phrases.yml"
 MAX_FALSE_ALARMS = 0.03
 MAX_CHECK_INS = 0.08
 
@@ -40,15 +43,37 @@ def sweep(examples, found, scores):
         yield thresholds, scoring.Report(examples, decisions).summary()
 
 
-def choose(results):
+def choose(results, floor_ok=lambda thresholds: True):
     """The pick by the rule in the module docstring (``None`` if nothing qualifies)."""
     allowed = [(t, s) for t, s in results if s["false_alarm_rate"] <= MAX_FALSE_ALARMS
-               and s["check_in_rate"] <= MAX_CHECK_INS]
+               and s["check_in_rate"] <= MAX_CHECK_INS and floor_ok(t)]
     if not allowed:
         return None
     return max(allowed, key=lambda ts: (ts[1]["crisis_recall"], ts[1]["red_flag_recall"],
                                          ts[1]["tier_right"], ts[0].veto, ts[0].crisis,
                                          ts[0].red_flag, ts[0].check_in))
+
+
+def regression_floor(screen: Detector):
+    """A test of thresholds: every phrase of the team's regression list
+    (``tests/data/safety_phrases.yml``: canonical crisis and red-flag phrasings, and
+    idioms that must stay harmless) gets its reply. Not a quality measure (the team
+    wrote it), a floor no choice may fall through."""
+    import yaml
+
+    phrases = yaml.safe_load(PHRASES.read_text(encoding="utf-8"))
+    cases = [(text, kind) for kind in ("crisis", "red_flag") for text in phrases[kind]]
+    cases += [(text, None) for text in phrases["harmless"]]
+    found = [rules.screen(text) for text, _ in cases]
+    scores = [screen.scores(text) for text, _ in cases]
+
+    def ok(thresholds: Thresholds) -> bool:
+        judge = Detector(thresholds, None)
+        got = [judge.decide(f, s).kind for f, s in zip(found, scores, strict=True)]
+        return all(g == kind if kind else g not in ("crisis", "red_flag")
+                   for g, (_, kind) in zip(got, cases, strict=True))
+
+    return ok
 
 
 def main() -> int:
@@ -57,10 +82,11 @@ def main() -> int:
     found = [rules.screen(ex.text) for ex in examples]
     scores = [screen.scores(ex.text) for ex in examples]
     results = list(sweep(examples, found, scores))
+    floor = regression_floor(screen)
     print(f"{len(results)} threshold combinations on {len(examples)} tuning messages")
     print(f"rule: false alarms <= {MAX_FALSE_ALARMS}, check-ins <= {MAX_CHECK_INS}; then "
           "max crisis recall, red-flag recall, right tier, higher veto, higher thresholds")
-    pick = choose(results)
+    pick = choose(results, floor)
     current = screen.thresholds
     for label, (thresholds, summary) in (("chosen", pick) if pick else ("chosen", (None, {})),
                                          ("current", next(((t, s) for t, s in results
