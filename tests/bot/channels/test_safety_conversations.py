@@ -41,35 +41,36 @@ def agent():
     return Agent.load(str(MODEL))
 
 
-@pytest.mark.parametrize("name", CONVERSATIONS)
-def test_sms_conversation(agent, name: str) -> None:
+def converse(agent, fake, channel, post, name: str) -> None:
+    """Plays one conversation through ``channel``; each turn's first platform message
+    must carry the expected fixed wording. ``post(base, n, text)`` sends turn ``n``."""
     async def scenario() -> None:
-        with FakeTwilio() as fake:
-            channel = TwilioSMSInput.from_credentials(test_twilio.credentials(fake))
-            async with serve([channel], agent) as base:
-                for n, (text, expected) in enumerate(CONVERSATIONS[name]):
-                    before = len(fake.sent())
-                    form = twilio_form(text, f"SM{name[:5]}{n}", sender="+15550002222")
-                    assert await test_twilio._post(base, form) == 200
-                    replies = fake.sent()[before:]
-                    assert replies and expected in replies[0], (text, replies)
+        async with serve([channel], agent) as base:
+            for n, (text, expected) in enumerate(CONVERSATIONS[name]):
+                before = len(fake.sent())
+                assert await post(base, n, text) == 200
+                replies = fake.sent()[before:]
+                assert replies and expected in replies[0], (text, replies)
 
     run(scenario())
+
+
+@pytest.mark.parametrize("name", CONVERSATIONS)
+def test_sms_conversation(agent, name: str) -> None:
+    def post(base: str, n: int, text: str):
+        form = twilio_form(text, f"SM{name[:5]}{n}", sender="+15550002222")
+        return test_twilio._post(base, form)
+
+    with FakeTwilio() as fake:
+        channel = TwilioSMSInput.from_credentials(test_twilio.credentials(fake))
+        converse(agent, fake, channel, post, name)
 
 
 @pytest.mark.parametrize("name", CONVERSATIONS)
 def test_telegram_conversation(agent, name: str) -> None:
-    async def scenario() -> None:
-        with FakeTelegram() as fake:
-            channel = TelegramInput.from_credentials(test_telegram.credentials(fake))
-            async with serve([channel], agent) as base:
-                for n, (text, expected) in enumerate(CONVERSATIONS[name]):
-                    before = len(fake.sent())
-                    update = telegram_update(100 + n, chat_id=777, text=text)
-                    assert await test_telegram._post(base, update) == 200
-                    replies = fake.sent()[before:]
-                    assert replies and expected in replies[0], (text, replies)
+    def post(base: str, n: int, text: str):
+        return test_telegram._post(base, telegram_update(100 + n, chat_id=777, text=text))
 
-    run(scenario())
-
-
+    with FakeTelegram() as fake:
+        channel = TelegramInput.from_credentials(test_telegram.credentials(fake))
+        converse(agent, fake, channel, post, name)
