@@ -109,15 +109,6 @@ class Assessment:
                 "scores": self.scores.as_dict() if self.scores else None}
 
 
-def _strip_forced_intent(text: str) -> str:
-    """The text without a leading ``/intent`` token (the classifier reads words)."""
-    stripped = text.lstrip()
-    if stripped.startswith("/"):
-        head, _, rest = stripped.partition(" ")
-        return rest if rest.strip() else head.lstrip("/").replace("_", " ")
-    return text
-
-
 class Detector:
     """Rules plus an optional classifier (``None``: rules only)."""
 
@@ -132,7 +123,7 @@ class Detector:
         if self.classifier is None or not text.strip() or rules.is_ordinary(text):
             return None
         try:
-            return self.classifier.score(rules.without_idioms(_strip_forced_intent(text)))
+            return self.classifier.score(rules.without_idioms(rules.message_words(text)))
         except Exception:  # noqa: BLE001 - the rules must still answer
             logger.exception("safety classifier failed; rules only for this message")
             return None
@@ -151,7 +142,7 @@ class Detector:
         if (found.confirmable and scores is not None and t.veto < 1.0
                 and scores.safe >= t.veto):
             # only keyword rules matched, and the classifier is confident it is safe
-            found = rules.ScreenResult(None, "", found.cues, found.negated, found.exception)
+            found = rules.ScreenResult(None, "", found.negated, found.exception)
             source = "patterns overruled"
         if found.category == rules.CRISIS:
             return Assessment(taxonomy.CRISIS, found.red_flag_category, None, found.reason,

@@ -50,9 +50,7 @@ class ScreenResult:
 
     category: str | None
     reason: str = ""
-    # Categories with a non-negated cue word, and categories whose rules matched only
-    # in negated form; the NLU component uses them to judge the classifier's vote.
-    cues: frozenset[str] = frozenset()
+    # Categories whose rules matched only in negated form.
     negated: frozenset[str] = frozenset()
     # True when an idiom from `exceptions` ("dying to know") was found and masked.
     exception: bool = False
@@ -86,7 +84,6 @@ class _Patterns:
     negation_window: int
     boundaries: frozenset[str]
     rules: list[_Rule]
-    cues: dict[str, re.Pattern[str]]
     ordinary: re.Pattern[str] | None = None
 
 
@@ -157,7 +154,6 @@ def load_patterns(path: str | Path = PATTERNS_PATH) -> _Patterns:
         negation_window=int(negation.get("window", 6)),
         boundaries=frozenset(negation.get("boundaries") or ()),
         rules=rules,
-        cues={name: _compile(rx) for name, rx in (data.get("cues") or {}).items()},
         ordinary=_compile(data["ordinary"]) if data.get("ordinary") else None,
     )
 
@@ -198,15 +194,6 @@ def is_ordinary(text: str | None) -> bool:
     in ``patterns.yml``), which the classifier is not asked about."""
     patterns = load_patterns()
     return bool(patterns.ordinary and text and patterns.ordinary.match(normalise(text, patterns)))
-
-
-def classifier_may_vote(result: ScreenResult, category: str) -> bool:
-    """Whether a classifier's ``category`` verdict is plausible for the screened text.
-
-    Only when the text holds a non-negated cue of that category, no rule of that
-    category matched in negated form, and no idiom exception was found.
-    """
-    return category in result.cues and category not in result.negated and not result.exception
 
 
 def _negated(text: str, start: int, patterns: _Patterns, window: int | None = None) -> bool:
@@ -264,23 +251,18 @@ def _screen_normalised(text: str, patterns: _Patterns) -> ScreenResult:
         elif outcome == "negated":
             negated.add(rule.category)
     crisis, red_flags = found[CRISIS], found[RED_FLAG]
-    cues = frozenset(
-        name
-        for name, rx in patterns.cues.items()
-        if any(not _negated(text, m.start(), patterns) for m in rx.finditer(text))
-    )
     if crisis:
         extra = f"; also red_flag: {', '.join(red_flags)}" if red_flags else ""
-        return ScreenResult(CRISIS, ", ".join(crisis) + extra, cues, frozenset(negated),
+        return ScreenResult(CRISIS, ", ".join(crisis) + extra, frozenset(negated),
                             red_flag_category=red_flag_category,
                             confirmable=CRISIS not in strong)
     if red_flags:
-        return ScreenResult(RED_FLAG, ", ".join(red_flags), cues, frozenset(negated),
+        return ScreenResult(RED_FLAG, ", ".join(red_flags), frozenset(negated),
                             red_flag_category=red_flag_category,
                             confirmable=RED_FLAG not in strong)
     if found[CHECK_IN]:
-        return ScreenResult(CHECK_IN, ", ".join(found[CHECK_IN]), cues, frozenset(negated))
-    return ScreenResult(None, "", cues, frozenset(negated))
+        return ScreenResult(CHECK_IN, ", ".join(found[CHECK_IN]), frozenset(negated))
+    return ScreenResult(None, "", frozenset(negated))
 
 
 def _variants(text: str) -> list[str]:
@@ -301,25 +283,36 @@ def _variants(text: str) -> list[str]:
     return variants
 
 
+def message_words(text: str) -> str:
+    """What a message says in words: for a "/intent..." message its entity values, else
+    the text after the intent token, else the intent's name ("/greet" -> "greet");
+    any other message as it is. The classifier reads this."""
+    variants = _variants(text)
+    if len(variants) == 1:
+        return text
+    if variants[-1].strip():
+        return variants[-1].strip()
+    forced = _FORCED_INTENT.match(text)
+    return forced.group(0).strip().lstrip("/").split("@")[0].replace("_", " ")
+
+
 def screen(text: str | None) -> ScreenResult:
     """Screen one message; the most severe verdict over all its variants wins.
 
-    ``cues``, ``negated`` and ``exception`` are gathered over all variants.
+    ``negated`` and ``exception`` are gathered over all variants.
     """
     if not text or not text.strip():
         return ScreenResult(None, "")
     patterns = load_patterns()
     best = ScreenResult(None, "")
-    cues: set[str] = set()
     negated: set[str] = set()
     exception = False
     for variant in _variants(text):
         masked, masked_any = _mask_exceptions(normalise(variant, patterns), patterns)
         result = _screen_normalised(masked, patterns)
-        cues |= result.cues
         negated |= result.negated
         exception = exception or masked_any
         if _SEVERITY[result.category] > _SEVERITY[best.category]:
             best = result
-    return ScreenResult(best.category, best.reason, frozenset(cues), frozenset(negated),
+    return ScreenResult(best.category, best.reason, frozenset(negated),
                         exception, best.red_flag_category, best.confirmable)

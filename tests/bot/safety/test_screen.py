@@ -107,15 +107,6 @@ def test_normalise_fixes_case_quotes_repeats_and_typos() -> None:
     assert s.normalise("Self-harm") == "self harm"
 
 
-def test_classifier_vote_needs_a_plausible_cue() -> None:
-    assert s.classifier_may_vote(s.screen("I am ready to give up for good"), "crisis")
-    # No cue word, a negated match, an idiom: the classifier is not believed.
-    assert not s.classifier_may_vote(s.screen("my legs feel heavy after a walk"), "red_flag")
-    assert not s.classifier_may_vote(s.screen("I don't have a fever"), "red_flag")
-    assert not s.classifier_may_vote(s.screen("my chest of drawers fell over"), "red_flag")
-    assert not s.classifier_may_vote(s.screen("I'm dying to know more"), "crisis")
-
-
 def test_patterns_file_compiles_and_negation_words_are_strings() -> None:
     patterns = s.load_patterns()
     assert patterns.rules
