@@ -152,6 +152,8 @@ def test_the_more_urgent_category_wins_when_several_match() -> None:
     "I hope I just don't wake up tomorrow",
     "sorted my will and I've been giving away my things to the grandkids",
     "I've been saving my tablets, how many would be enough now",
+    "the usual week. to be honest i dont plan on being around after the weekend. heat or ice?",
+    "I won't be here by Christmas",
 ])
 def test_method_seeking_goodbyes_and_passive_wishes_are_crisis(text: str) -> None:
     assert s.screen(text).category == "crisis"
