@@ -18,13 +18,16 @@ from bot.safety import bank, taxonomy
 
 SOURCES = bank.DATA_DIR / "sources"
 # set -> [(writer's file, second labeller's file)], under data/sources/
-# The first test set (test_*) was scored twice and its errors were read, so it became
-# tuning data; the frozen test set is the second one (test2_*), scored once per change.
+# A test set whose errors have been read becomes tuning data: the first (test_*) after
+# two scorings, the second (test2_*) after six. The frozen test set is the third
+# (test3_*), scored once per change.
 SETS = {
     "tune": [("tune", "tune"), ("tune2", "tune2"), ("test_crisis", "test"),
-             ("test_redflag", "test"), ("test_harmless", "test")],
-    "test": [("test2_crisis", "test2"), ("test2_redflag", "test2"),
+             ("test_redflag", "test"), ("test_harmless", "test"),
+             ("test2_crisis", "test2"), ("test2_redflag", "test2"),
              ("test2_harmless", "test2")],
+    "test": [("test3_crisis", "test3"), ("test3_redflag", "test3"),
+             ("test3_harmless", "test3")],
 }
 SAFETY = {"crisis", "red_flag"}
 
