@@ -32,7 +32,7 @@ export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export PAIN_TRACKER_DB ?= $(CURDIR)/var/tracker.db
 
 .PHONY: help setup index safety-model model run chat test lint validate test-stories nlu-report \
-        test-rasa-unit browser-deps eval bench bench-turns safety-eval safety-bench clean
+        test-rasa-unit browser-deps eval bench bench-turns safety-eval safety-bench clean eval-e2e
 
 help:
 	@echo "make run    set up both environments, build the index, train, serve the bot"
@@ -41,6 +41,7 @@ help:
 	@echo "make eval   retrieval evaluation;  make bench  retrieval benchmark"
 	@echo "make safety-eval   the safety screen on its frozen test set; make safety-bench  its latency"
 	@echo "make bench-turns   per-turn latency and memory of the running bot"
+	@echo "make eval-e2e      the whole bot on its frozen conversation set, through the real servers"
 
 # ---- environments ---------------------------------------------------------
 $(VENV)/.installed: requirements/app.txt requirements/dev.txt requirements/app.lock
@@ -113,6 +114,10 @@ safety-eval: model
 
 safety-bench: model
 	$(RASA_PY) -m bot.safety.bench
+
+# The whole bot on its frozen, blind-written conversation set, through the real servers.
+eval-e2e: index model
+	$(PY) -m bot.e2e_eval --set test
 
 bench-turns: index model
 	$(PY) -m bot.benchmark

@@ -8,7 +8,8 @@ import pytest
 from rasa.shared.core.domain import Domain
 
 REPO = Path(__file__).resolve().parents[2]
-KINDS = {"answer", "no_answer", "declined", "red_flag", "crisis", "check_in", "chitchat"}
+KINDS = {"answer", "no_answer", "declined", "red_flag", "crisis", "check_in", "chitchat",
+         "not_understood"}
 CONTRACT_KEYS = {"kind", "text", "excerpts", "sources", "disclaimer", "suggestions"}
 # Plain-text responses: wording the custom actions read (the action builds the turn's
 # one custom object from it) and the first-contact line that precedes an answer.
