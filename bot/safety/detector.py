@@ -62,7 +62,9 @@ class Thresholds:
             raise ValueError("the check-in threshold must not exceed the crisis threshold")
 
 
-TRAINING_KEYS = ("epochs", "batch_size", "learning_rate", "dropout", "frozen_layers", "seed")
+TRAINING_KEYS = ("epochs", "batch_size", "learning_rate", "dropout", "frozen_layers", "seed",
+                 "buried")
+BURIED_LABELS = ("crisis", "red_flag", "safe")  # composites per label (bot/safety/augment.py)
 
 
 @dataclass(frozen=True)
@@ -70,13 +72,17 @@ class DetectorSettings:
     """What ``detector.yml`` says, validated when built."""
 
     model: Path
-    training: dict[str, float]
+    training: dict[str, Any]
     thresholds: Thresholds
 
     def __post_init__(self) -> None:
         if sorted(self.training) != sorted(TRAINING_KEYS):
             raise ValueError(f"detector.yml: training needs exactly {TRAINING_KEYS}")
-        if min(self.training.values()) < 0 or self.training["epochs"] < 1:
+        buried = self.training["buried"]
+        if not isinstance(buried, dict) or set(buried) - set(BURIED_LABELS):
+            raise ValueError(f"detector.yml: training.buried gives counts for {BURIED_LABELS}")
+        numbers = [v for k, v in self.training.items() if k != "buried"] + list(buried.values())
+        if min(numbers) < 0 or self.training["epochs"] < 1:
             raise ValueError("detector.yml: training values must be positive")
 
     @classmethod
@@ -86,6 +92,12 @@ class DetectorSettings:
         return cls(model=model if model.is_absolute() else REPO_ROOT / model,
                    training=dict(data["training"]),
                    thresholds=Thresholds(**{k: float(v) for k, v in data["thresholds"].items()}))
+
+
+def classifier_input(text: str) -> str:
+    """What the classifier reads of a message: its words (normalised, a "/intent"
+    prefix dropped) with known idioms cut out. Training reads the same."""
+    return rules.without_idioms(rules.message_words(text))
 
 
 @dataclass(frozen=True)
@@ -123,7 +135,7 @@ class Detector:
         if self.classifier is None or not text.strip() or rules.is_ordinary(text):
             return None
         try:
-            return self.classifier.score(rules.without_idioms(rules.message_words(text)))
+            return self.classifier.score(classifier_input(text))
         except Exception:  # noqa: BLE001 - the rules must still answer
             logger.exception("safety classifier failed; rules only for this message")
             return None

@@ -72,6 +72,7 @@ class _Rule:
     requires: _Context | None = None
     unless: list[re.Pattern[str] | _Context] = field(default_factory=list)
     negatable: bool = True
+    negation_window: int | None = None  # None: the red-flag window
     red_flag_category: str | None = None
     confirm: bool = False
 
@@ -141,7 +142,9 @@ def load_patterns(path: str | Path = PATTERNS_PATH) -> _Patterns:
                     patterns=[_compile(rx) for rx in spec["patterns"]],
                     requires=contexts[requires] if requires else None,
                     unless=[_unless(rx, contexts) for rx in spec.get("unless") or []],
-                    negatable=spec.get("negatable", category == RED_FLAG),
+                    negatable=spec.get("negatable", category in (RED_FLAG, CRISIS)),
+                    negation_window=(int((data.get("negation") or {}).get("crisis_window", 2))
+                                     if category == CRISIS else None),
                     red_flag_category=red_flag_category,
                     confirm=bool(spec.get("confirm", False)),
                 )
@@ -197,12 +200,16 @@ def is_ordinary(text: str | None) -> bool:
 
 
 def _negated(text: str, start: int, patterns: _Patterns, window: int | None = None) -> bool:
-    """Whether a negation word precedes ``start`` within its clause and the window."""
+    """Whether a negation word precedes ``start`` within its clause and the window.
+    A negation that governs "to" does not count: "trying not to hurt myself" still
+    says the urge is there."""
     before = text[:start].split()
-    for word in reversed(before[-(window or patterns.negation_window) :]):
+    size = window or patterns.negation_window
+    for offset, word in enumerate(reversed(before[-size:])):
         if word in patterns.boundaries:
             return False
-        if word in patterns.negation_words:
+        following = before[len(before) - offset:][:1]
+        if word in patterns.negation_words and following != ["to"]:
             return True
     return False
 
@@ -225,7 +232,8 @@ def _apply(rule: _Rule, text: str, patterns: _Patterns) -> str | None:
     outcome = None
     for rx in rule.patterns:
         for match in rx.finditer(text):
-            if not (rule.negatable and _negated(text, match.start(), patterns)):
+            if not (rule.negatable and _negated(text, match.start(), patterns,
+                                                 window=rule.negation_window)):
                 return "hit"
             outcome = "negated"
     return outcome

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.safety import bank, taxonomy
-from bot.safety.classifier import MAX_TOKENS, META_FILE, ONNX_FILE, TOKENIZER_FILE
-from bot.safety.detector import REPO_ROOT, DetectorSettings
+from bot.safety import augment, bank, taxonomy
+from bot.safety.classifier import MAX_TOKENS, META_FILE, ONNX_FILE, TOKENIZER_FILE, segments
+from bot.safety.detector import REPO_ROOT, DetectorSettings, classifier_input
 
 KNOWLEDGE_QUESTIONS = (REPO_ROOT / "knowledge/eval/data/dev/queries.jsonl",
                        REPO_ROOT / "knowledge/eval/data/calibration/questions.jsonl")
@@ -65,23 +65,33 @@ def ordinary_messages() -> list[str]:
     return texts
 
 
-def training_data() -> tuple[list[str], list[str]]:
-    """(texts, classes) to fine-tune on, bank first."""
+def training_data(training: dict) -> tuple[list[str], list[str]]:
+    """(texts, classes) to fine-tune on: the bank, ordinary messages as ``safe``, and
+    buried-risk composites of both (``augment``; counts from ``training.buried``), each
+    text as the screen gives it to the classifier (``classifier_input``)."""
+    examples = bank.training_bank()
     texts, classes = [], []
-    for example in bank.training_bank():
+    for example in examples:
         cls = training_class(example)
         if cls is not None:
             texts.append(example.text)
             classes.append(cls)
     extra = ordinary_messages()
-    return texts + extra, classes + [taxonomy.SAFE] * len(extra)
+    context = extra + [e.text for e in examples
+                       if e.label == "safe" and e.type in augment.CONTEXT_TYPES]
+    composed = augment.composites(examples, context, dict(training["buried"]),
+                                  seed=int(training["seed"]))
+    texts += extra + [c.text for c in composed]
+    classes += [taxonomy.SAFE] * len(extra) + [training_class(c.source) for c in composed]
+    return [classifier_input(t) for t in texts], classes
 
 
 def input_files() -> list[Path]:
     """The files the classifier is trained from (and the code that trains it)."""
     here = Path(__file__).parent
     return [*bank.files(), *KNOWLEDGE_QUESTIONS, *sorted(NLU_DIR.glob("*.yml")),
-            here / "train.py", here / "categories.yml"]
+            here / "train.py", here / "augment.py", here / "classifier.py",
+            here / "categories.yml", here / "patterns.yml", here / "screen.py"]
 
 
 def fingerprint(settings: DetectorSettings, package: str) -> str:
@@ -153,7 +163,22 @@ def fit_and_export(texts: list[str], classes: list[str], folder: Path,
     steps = epochs * ((len(texts) + batch_size - 1) // batch_size)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min(1.0, (s + 1) / (0.1 * steps)) * max(0.0, 1 - s / steps))
-    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+    safe = names.index(taxonomy.SAFE)
+    # every message is read as the screen reads it: in segments (one, up to
+    # SEGMENT_WORDS words). A safe message must be safe in every segment; a risky one
+    # in at least one, its likeliest (multiple-instance learning, the max the screen takes)
+    pieces = [segments(t) for t in texts]
+
+    def loss_of(logits, batch):  # noqa: ANN001, ANN202
+        logp = torch.log_softmax(logits, dim=-1)
+        losses, start = [], 0
+        for i in batch:
+            rows = logp[start:start + len(pieces[i]), int(labels[i])]
+            start += len(pieces[i])
+            losses.append(-rows.mean() if int(labels[i]) == safe else -rows.max())
+        w = weights[labels[batch]]
+        return (torch.stack(losses) * w).sum() / w.sum()
+
     # batches of similar length (less padding), in a shuffled order each epoch
     lengths = [len(t) for t in texts]
     net.train()
@@ -166,10 +191,10 @@ def fit_and_export(texts: list[str], classes: list[str], folder: Path,
         total = 0.0
         for batch in tqdm(batches, desc=f"safety classifier, epoch {epoch + 1}/{epochs}",
                           unit="batch", leave=False):
-            enc = tokenizer([texts[i] for i in batch], padding=True, truncation=True,
-                            max_length=MAX_TOKENS, return_tensors="pt")
-            loss = loss_fn(net.logits(enc["input_ids"], enc["attention_mask"],
-                                      enc["token_type_ids"]), labels[batch])
+            enc = tokenizer([p for i in batch for p in pieces[i]], padding=True,
+                            truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+            loss = loss_of(net.logits(enc["input_ids"], enc["attention_mask"],
+                                      enc["token_type_ids"]), batch)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -224,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.if_changed and is_current(settings.model, wanted):
         print(f"safety classifier at {settings.model} is up to date")
         return 0
-    texts, classes = training_data()
+    texts, classes = training_data(settings.training)
     names = fit_and_export(texts, classes, settings.model, settings.training, wanted)
     print(f"safety classifier: {len(texts)} examples, {len(names)} classes -> {settings.model}")
     return 0

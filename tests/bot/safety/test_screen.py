@@ -82,6 +82,26 @@ def test_negation_stays_inside_its_clause() -> None:
     assert s.screen(text).category == "red_flag"
 
 
+@pytest.mark.parametrize("text", ["i dont want to be dead boring at my sisters 50th",
+                                  "i would murder a hot bath right now, back is agony"])
+def test_dead_and_murder_idioms_are_cut_out(text: str) -> None:
+    assert s.screen(text).category is None
+    assert "dead" not in s.without_idioms(text) and "murder" not in s.without_idioms(text)
+
+
+@pytest.mark.parametrize("text", ["been low, not wanting to hurt myself or anything",
+                                  "i never cut my arms, it was the cat"])
+def test_a_crisis_rule_just_after_a_negation_does_not_count(text: str) -> None:
+    assert s.screen(text).category is None
+
+
+@pytest.mark.parametrize("text", ["it is hard not to cut my arms when it flares",
+                                  "I don't want to live anymore",
+                                  "i would never say it out loud but i want to kill myself"])
+def test_crisis_negation_is_short_and_not_to_still_counts(text: str) -> None:
+    assert s.screen(text).category == "crisis"
+
+
 @pytest.mark.parametrize(
     "text",
     [
