@@ -2,9 +2,12 @@
 
 An answer is one framing sentence, one to three excerpts with numbered citations, the
 sources and a disclaimer (preceded, when a session opens with a question, by the
-short first-contact introduction). When the library does not cover the question it says so,
-suggests covered topics and the clinician, and keeps the scrubbed question for the
-clinic's content review.
+short first-contact introduction). Any message Rasa did not route elsewhere comes here
+(low NLU confidence included): the library's answerable decision says whether there is
+an answer. When the library does not cover a question it says so, suggests covered
+topics and the clinician, and keeps the scrubbed question for the clinic's content
+review; only a message that is neither a question nor matches anything in the library
+gets "I didn't quite understand", with topics to ask about.
 """
 
 from __future__ import annotations
@@ -20,6 +23,16 @@ from actions import contract, review_log
 from bot import settings
 
 SUGGESTED_TOPICS = 3
+QUESTION_WORDS = frozenset({
+    "what", "whats", "why", "how", "hows", "when", "where", "who", "which", "is", "are",
+    "am", "do", "does", "did", "can", "could", "should", "will", "would", "has", "have",
+    "any", "anything", "explain", "tell"})
+
+
+def is_question(text: str) -> bool:
+    """Whether a message reads as a question: a question mark, or a question word first."""
+    first = text.strip().lower().split()[:1]
+    return "?" in text or bool(first) and first[0].strip(",.!'") in QUESTION_WORDS
 
 
 def excerpts_per_answer() -> int:
@@ -124,6 +137,20 @@ def send_no_answer(dispatcher: CollectingDispatcher, domain: contract.DomainDict
     contract.send(dispatcher, body, [sentences[0], topics_text, *sentences[1:]])
 
 
+def send_not_understood(dispatcher: CollectingDispatcher, domain: contract.DomainDict,
+                        question: str) -> None:
+    """ "I didn't quite understand", with covered topics to ask about."""
+    from knowledge import suggest_topics
+
+    text = contract.wording(domain, "utter_did_not_understand")
+    topics = suggest_topics(question, n=SUGGESTED_TOPICS)
+    body = contract.payload("not_understood", text,
+                            suggestions=contract.topic_suggestions(topics))
+    topics_text = (contract.bullet_list(contract.wording(domain, "utter_no_answer_topics"), topics)
+                   if topics else "")
+    contract.send(dispatcher, body, [text, topics_text])
+
+
 class ActionAnswer(Action):
     """Search the library for the user's question, in the conversation's context."""
 
@@ -132,7 +159,7 @@ class ActionAnswer(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: contract.DomainDict) -> list[EventType]:
-        from knowledge import search
+        from knowledge import library_terms, search
 
         question = user_question(tracker)
         if is_first_reply(tracker):  # a session that opens with a question: say who we are
@@ -144,6 +171,10 @@ class ActionAnswer(Action):
             # a "no" to the check-in: the kind words alone, no "my library doesn't cover"
             dispatcher.utter_message(response=CHECK_IN_DECLINED)
             return []
+        if question and (result is None or not result.answerable or not result.hits) \
+                and not is_question(question) and not library_terms(question):
+            send_not_understood(dispatcher, domain, question)
+            return [SlotSet("last_reply_kind", "not_understood")]
         if result is None or not result.answerable or not result.hits:
             send_no_answer(dispatcher, domain, question,
                            None if result is None else result.confidence)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from knowledge.api import (
     get_retriever,
     get_source,
+    library_terms,
     list_topics,
     search,
     set_retriever,
@@ -18,5 +19,6 @@ from knowledge.api import (
 )
 
 __all__ = [
-    "get_retriever", "get_source", "list_topics", "search", "set_retriever", "suggest_topics",
+    "get_retriever", "get_source", "library_terms", "list_topics", "search", "set_retriever",
+    "suggest_topics",
 ]

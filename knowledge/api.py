@@ -52,6 +52,11 @@ def suggest_topics(query: str, n: int = 3) -> list[str]:
     return get_retriever().suggest_topics(query, n)
 
 
+def library_terms(query: str) -> list[str]:
+    """Content terms of ``query`` that occur in the library (empty: nothing matches)."""
+    return get_retriever().library_terms(query)
+
+
 def get_source(source_id: str) -> Source | None:
     """The source record for a document id, or None."""
     return get_retriever().index.sources.get(source_id)

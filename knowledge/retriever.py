@@ -243,6 +243,12 @@ class Retriever:
             self._topic_vectors = self.embedder.encode(self._topics) if self._topics else None
         return list(self._topics)
 
+    def library_terms(self, query: str) -> list[str]:
+        """The content terms of ``query`` (spelling repaired, stemmed) that occur in the
+        library: empty when nothing in the message matches anything the library says."""
+        return [t for t in terms(prepare(query, None, self._repair).text)
+                if t in self.index.lexical.terms]
+
     def suggest_topics(self, query: str, n: int = 3) -> list[str]:
         """The ``n`` covered topics closest to ``query``."""
         topics = self.topics()

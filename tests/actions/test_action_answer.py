@@ -156,3 +156,29 @@ def test_after_no_with_nothing_the_library_covers_only_the_kind_words(domain,
     assert [m.get("response") for m in dispatcher.messages] == ["utter_check_in_declined"]
     assert events == []
     assert not (data_dir / "content_review.jsonl").exists()
+
+
+def test_a_message_that_matches_nothing_and_asks_nothing_is_not_understood(domain,
+                                                                           data_dir) -> None:
+    dispatcher, events = run(domain, make_tracker("purple monkey dishwasher"))
+    (custom,) = customs(dispatcher)
+    assert custom["kind"] == "not_understood"
+    assert custom["text"] == wording(domain, "utter_did_not_understand")
+    assert custom["suggestions"]  # topics to ask about
+    assert slots_of(events) == {"last_reply_kind": "not_understood"}
+    assert not (data_dir / "content_review.jsonl").exists()
+
+
+def test_a_statement_about_pain_is_searched_not_misunderstood(domain) -> None:
+    dispatcher, _ = run(domain, make_tracker(
+        "my pain moves around, one week its my hip then my knee then both sides"))
+    (custom,) = customs(dispatcher)
+    assert custom["kind"] in ("answer", "no_answer")
+
+
+def test_questions_are_recognised_by_mark_or_first_word() -> None:
+    from actions.answer import is_question
+
+    assert is_question("whats pacing") and is_question("pacing?")
+    assert is_question("Can someone explain central sensitization")
+    assert not is_question("purple monkey dishwasher") and not is_question("")

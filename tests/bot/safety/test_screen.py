@@ -82,6 +82,15 @@ def test_negation_stays_inside_its_clause() -> None:
     assert s.screen(text).category == "red_flag"
 
 
+def test_a_past_crisis_stays_past_when_only_the_pain_is_still_there() -> None:
+    past = ("Back in 2012 I took an overdose after my spinal surgery failed. I still have "
+            "the back pain, and today I went swimming. Does pain ever fade over decades?")
+    assert s.screen(past).category is None
+    back = ("Back in 2012 I took an overdose after my spinal surgery failed, "
+            "and I still think about doing it")
+    assert s.screen(back).category == "crisis"
+
+
 @pytest.mark.parametrize("text", ["i dont want to be dead boring at my sisters 50th",
                                   "i would murder a hot bath right now, back is agony"])
 def test_dead_and_murder_idioms_are_cut_out(text: str) -> None:
