@@ -80,6 +80,13 @@ def test_the_answerable_decision_follows_the_calibration(tiny: Retriever) -> Non
     assert no.search("chain oil").hits  # declining still reports what was found
 
 
+def test_library_terms_are_the_message_terms_the_library_uses(tiny: Retriever) -> None:
+    vocabulary = tiny.index.lexical.terms
+    found = tiny.library_terms("purple monkey dishwasher and my bicycle chain")
+    assert found and set(found) <= vocabulary
+    assert tiny.library_terms("purple monkey dishwasher") == []
+
+
 def test_result_to_dict_is_json(tiny: Retriever) -> None:
     data = json.loads(json.dumps(tiny.search("shaping the loaf", k=1).to_dict()))
     assert set(data) == {"query", "answerable", "confidence", "hits"}
