@@ -20,7 +20,8 @@ import requests
 from bot import settings
 from bot import stack as bot_stack
 
-KINDS = {"answer", "no_answer", "declined", "red_flag", "crisis", "check_in", "chitchat"}
+KINDS = {"answer", "no_answer", "declined", "red_flag", "crisis", "check_in", "chitchat",
+         "not_understood"}
 
 
 def _require_artefacts() -> None:

@@ -94,6 +94,25 @@ def test_personal_advice_is_declined(bot_client, contract, question):
     assert body["excerpts"] == [], body
 
 
+# Written for this test: messages NLU is unlikely to recognise, about pain or not.
+UNRECOGNISED_ABOUT_PAIN = [
+    "so my physio keeps going on about my nervous system being on high alert, what",
+    "hurts more on rainy days and when im stressed at work, makes no sense",
+]
+
+
+@pytest.mark.parametrize("text", UNRECOGNISED_ABOUT_PAIN)
+def test_an_unrecognised_message_about_pain_is_searched(bot_client, contract, text):
+    body = contract.turn(bot_client.ask(text))
+    assert body["kind"] in ("answer", "no_answer"), body
+
+
+def test_a_message_matching_nothing_is_not_understood_and_offers_topics(bot_client, contract):
+    body = contract.turn(bot_client.ask("purple monkey dishwasher"))
+    assert body["kind"] == "not_understood", body
+    assert body["excerpts"] == [] and body["suggestions"], body
+
+
 def test_greeting_is_chitchat_without_health_text(bot_client, contract):
     body = contract.turn(bot_client.ask("hello"))
     assert body["kind"] == "chitchat", body
