@@ -119,6 +119,12 @@ def send_answer(dispatcher: CollectingDispatcher, domain: contract.DomainDict,
     return answer_id, cited
 
 
+def topics_list(domain: contract.DomainDict, topics: Sequence[str]) -> str:
+    """The plain "It does cover topics like these:" list ("" when there are none)."""
+    return (contract.bullet_list(contract.wording(domain, "utter_no_answer_topics"), topics)
+            if topics else "")
+
+
 def send_no_answer(dispatcher: CollectingDispatcher, domain: contract.DomainDict,
                    question: str, confidence: float | None) -> None:
     """Say plainly the library can't answer, suggest covered topics and the clinician."""
@@ -130,8 +136,7 @@ def send_no_answer(dispatcher: CollectingDispatcher, domain: contract.DomainDict
                  contract.wording(domain, "utter_ask_clinician")]
     if recorded:
         sentences.append(contract.wording(domain, "utter_no_answer_recorded"))
-    topics_text = (contract.bullet_list(contract.wording(domain, "utter_no_answer_topics"), topics)
-                   if topics else "")
+    topics_text = topics_list(domain, topics)
     body = contract.payload("no_answer", " ".join(sentences),
                             suggestions=contract.topic_suggestions(topics))
     contract.send(dispatcher, body, [sentences[0], topics_text, *sentences[1:]])
@@ -146,8 +151,7 @@ def send_not_understood(dispatcher: CollectingDispatcher, domain: contract.Domai
     topics = suggest_topics(question, n=SUGGESTED_TOPICS)
     body = contract.payload("not_understood", text,
                             suggestions=contract.topic_suggestions(topics))
-    topics_text = (contract.bullet_list(contract.wording(domain, "utter_no_answer_topics"), topics)
-                   if topics else "")
+    topics_text = topics_list(domain, topics)
     contract.send(dispatcher, body, [text, topics_text])
 
 
