@@ -23,6 +23,9 @@ from actions import contract, review_log
 from bot import settings
 
 SUGGESTED_TOPICS = 3
+# "My library doesn't cover X" names X only for a short question and a short X
+NAMED_SUBJECT_MAX_WORDS = 4
+NAMED_QUESTION_MAX_WORDS = 20
 QUESTION_WORDS = frozenset({
     "what", "whats", "why", "how", "hows", "when", "where", "who", "which", "is", "are",
     "am", "do", "does", "did", "can", "could", "should", "will", "would", "has", "have",
@@ -125,14 +128,29 @@ def topics_list(domain: contract.DomainDict, topics: Sequence[str]) -> str:
             if topics else "")
 
 
+def not_covered(domain: contract.DomainDict, question: str) -> str:
+    """ "My library doesn't cover CRPS": naming, in the person's own words, what the
+    library never mentions, when the question is short and says it in a few words;
+    else the plain "doesn't cover that question"."""
+    from knowledge import missing_words
+
+    subject = missing_words(question) if question else []
+    if 0 < len(subject) <= NAMED_SUBJECT_MAX_WORDS and \
+            len(question.split()) <= NAMED_QUESTION_MAX_WORDS:
+        return contract.wording(domain, "utter_no_answer_named").replace(
+            "{subject}", " ".join(subject))
+    return contract.wording(domain, "utter_no_answer")
+
+
 def send_no_answer(dispatcher: CollectingDispatcher, domain: contract.DomainDict,
                    question: str, confidence: float | None) -> None:
-    """Say plainly the library can't answer, suggest covered topics and the clinician."""
+    """Say plainly the library can't answer (naming what it lacks when it can), suggest
+    covered topics and the clinician."""
     from knowledge import suggest_topics
 
     topics = suggest_topics(question, n=SUGGESTED_TOPICS) if question else []
     recorded = bool(question) and review_log.record_unanswered(question, topics, confidence)
-    sentences = [contract.wording(domain, "utter_no_answer"),
+    sentences = [not_covered(domain, question),
                  contract.wording(domain, "utter_ask_clinician")]
     if recorded:
         sentences.append(contract.wording(domain, "utter_no_answer_recorded"))

@@ -13,12 +13,13 @@ from knowledge.api import (
     get_source,
     library_terms,
     list_topics,
+    missing_words,
     search,
     set_retriever,
     suggest_topics,
 )
 
 __all__ = [
-    "get_retriever", "get_source", "library_terms", "list_topics", "search", "set_retriever",
-    "suggest_topics",
+    "get_retriever", "get_source", "library_terms", "list_topics", "missing_words", "search",
+    "set_retriever", "suggest_topics",
 ]

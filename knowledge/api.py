@@ -57,6 +57,11 @@ def library_terms(query: str) -> list[str]:
     return get_retriever().library_terms(query)
 
 
+def missing_words(query: str) -> list[str]:
+    """The words of ``query`` naming something the library never mentions (may be empty)."""
+    return get_retriever().missing_words(query)
+
+
 def get_source(source_id: str) -> Source | None:
     """The source record for a document id, or None."""
     return get_retriever().index.sources.get(source_id)

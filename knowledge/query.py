@@ -67,7 +67,8 @@ def query_terms(path: Path = TERMS_PATH) -> dict:
     confusions = [(re.compile(str(k), re.I), str(v))
                   for k, v in (data.get("real_word_errors") or {}).items()]
     return {"expansions": expansions, "out_of_scope": list(data.get("out_of_scope") or []),
-            "real_word_errors": confusions}
+            "real_word_errors": confusions,
+            "function_words": frozenset(str(w).lower() for w in data.get("function_words") or [])}
 
 
 def expand(text: str) -> str:

@@ -6,6 +6,7 @@ calibrated confidence, and whether the library answers the question at all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +18,16 @@ from knowledge.confidence import Calibration, Signals, load_calibration
 from knowledge.embedding import Embedder
 from knowledge.index import Index, load
 from knowledge.lexical import stopwords, terms, words
-from knowledge.query import PreparedQuery, SpellRepair, asked_about, prepare, query_terms
+from knowledge.query import (
+    PreparedQuery,
+    SpellRepair,
+    asked_about,
+    prepare,
+    query_terms,
+)
 from knowledge.schema import Hit, SearchResult
+
+_TYPED_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
 
 RRF_K = 60
 BM25_SQUASH = 5.0
@@ -248,6 +257,29 @@ class Retriever:
         library: empty when nothing in the message matches anything the library says."""
         return [t for t in terms(prepare(query, None, self._repair).text)
                 if t in self.index.lexical.terms]
+
+    def missing_words(self, query: str) -> list[str]:
+        """The first run of adjacent words of ``query`` (as typed, spelling repaired)
+        that the library never mentions: content words whose stem it lacks ("what is
+        CRPS" -> ["CRPS"]). Empty when every content word occurs in the library. A word
+        with a capital first letter inside a sentence may be a person's name and is
+        never returned ("I'm Ann, what is gout" -> ["gout"])."""
+        run: list[str] = []
+        function_words = query_terms()["function_words"]
+        text = prepare(query, None, self._repair).repaired
+        for match in _TYPED_WORD.finditer(text):
+            word = match.group(0)
+            before = text[:match.start()].rstrip()
+            if word[0].isupper() and not word.isupper() and before and before[-1] not in ".?!":
+                if run:
+                    break
+                continue
+            stems = [] if word.lower() in function_words else terms(word)
+            if stems and stems[0] not in self.index.lexical.terms:
+                run.append(word)
+            elif run:
+                break
+        return run
 
     def suggest_topics(self, query: str, n: int = 3) -> list[str]:
         """The ``n`` covered topics closest to ``query``."""

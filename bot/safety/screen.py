@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from bot.safety import taxonomy
+from bot.safety import spelling, taxonomy
 
 PATTERNS_PATH = Path(__file__).with_name("patterns.yml")
 CRISIS = taxonomy.CRISIS
@@ -81,6 +81,8 @@ class _Rule:
 class _Patterns:
     rewrites: list[tuple[re.Pattern[str], str]]
     exceptions: list[re.Pattern[str]]
+    # what each idiom says in plain words, for the classifier (same order as exceptions)
+    plain: list[str]
     negation_words: frozenset[str]
     negation_window: int
     boundaries: frozenset[str]
@@ -108,6 +110,16 @@ def _context(spec: str | dict[str, str]) -> _Context:
         return _Context(_compile(spec))
     unless = _compile(spec["unless"]) if spec.get("unless") else None
     return _Context(_compile(spec["match"]), unless)
+
+
+def _idiom(spec: str | list[str]) -> tuple[str, str]:
+    """An ``exceptions`` entry: a regex, or [regex, plain reading]; the reading may use
+    the regex's groups (``\\1``) and defaults to the idiom as typed (``\\g<0>``)."""
+    if isinstance(spec, str):
+        return spec, r"\g<0>"
+    if len(spec) != 2:
+        raise ValueError(f"patterns.yml: an idiom is a regex or [regex, plain]: {spec!r}")
+    return spec[0], spec[1]
 
 
 def _unless(raw: str, contexts: dict[str, _Context]) -> re.Pattern[str] | _Context:
@@ -152,7 +164,8 @@ def load_patterns(path: str | Path = PATTERNS_PATH) -> _Patterns:
     negation = data.get("negation") or {}
     return _Patterns(
         rewrites=[(_compile(rx), repl) for rx, repl in data.get("normalise") or []],
-        exceptions=[_compile(rx) for rx in data.get("exceptions") or []],
+        exceptions=[_compile(_idiom(spec)[0]) for spec in data.get("exceptions") or []],
+        plain=[_idiom(spec)[1] for spec in data.get("exceptions") or []],
         negation_words=frozenset(negation.get("words") or ()),
         negation_window=int(negation.get("window", 6)),
         boundaries=frozenset(negation.get("boundaries") or ()),
@@ -164,7 +177,7 @@ def load_patterns(path: str | Path = PATTERNS_PATH) -> _Patterns:
 def normalise(text: str, patterns: _Patterns | None = None) -> str:
     """Canonical lower-case form the patterns are written against (see patterns.yml)."""
     patterns = patterns or load_patterns()
-    s = unicodedata.normalize("NFKC", text or "").translate(_QUOTES).casefold()
+    s = spelling.correct(unicodedata.normalize("NFKC", text or "")).translate(_QUOTES).casefold()
     s = s.replace("'", "")
     s = _REPEATS.sub(r"\1", s)
     s = _CLAUSE_PUNCT.sub(" . ", s)
@@ -184,12 +197,16 @@ def _mask_exceptions(text: str, patterns: _Patterns) -> tuple[str, bool]:
 
 
 def without_idioms(text: str) -> str:
-    """``text`` as the classifier should read it: unchanged, unless it holds an idiom
-    from ``exceptions`` ("I could kill for a coffee"); then its normalised form with
-    the idioms cut out, so the classifier is not misled by them either."""
+    """``text`` as the classifier should read it: with misspelt risk words mended
+    (``spelling``), and if it holds an idiom from ``exceptions`` ("I could kill for a
+    coffee"), its normalised form with each idiom in plain words ("i would love a
+    coffee"), so the classifier is not misled by them either."""
     patterns = load_patterns()
-    masked, found = _mask_exceptions(normalise(text, patterns), patterns)
-    return " ".join(masked.replace(_MASK.strip(), " ").split()) if found else text
+    words = normalise(text, patterns)
+    plain = words
+    for rx, reading in zip(patterns.exceptions, patterns.plain, strict=True):
+        plain = rx.sub(reading, plain)
+    return " ".join(plain.split()) if plain != words else spelling.correct(text)
 
 
 def is_ordinary(text: str | None) -> bool:

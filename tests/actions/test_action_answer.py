@@ -94,7 +94,10 @@ def test_uncovered_question_is_declined_honestly_and_recorded_scrubbed(domain,
     (custom,) = customs(dispatcher)
     assert custom["kind"] == "no_answer"
     assert custom["excerpts"] == [] and custom["sources"] == []
-    assert custom["text"].startswith(wording(domain, "utter_no_answer"))
+    # the library never mentions gout: the reply says so in the person's words
+    assert custom["text"].startswith(
+        wording(domain, "utter_no_answer_named").replace("{subject}", "gout"))
+    assert "Ann" not in custom["text"]
     assert placeholders.fill(wording(domain, "utter_ask_clinician")) in custom["text"]
     topics = [s["title"] for s in custom["suggestions"]]
     assert 2 <= len(topics) <= 3
@@ -123,6 +126,17 @@ def test_nothing_recorded_when_the_clinic_opts_out(domain, data_dir, monkeypatch
     assert custom["kind"] == "no_answer"
     assert wording(domain, "utter_no_answer_recorded") not in custom["text"]
     assert not (data_dir / "content_review.jsonl").exists()
+
+
+def test_a_long_uncovered_question_gets_the_plain_statement(domain, data_dir) -> None:
+    # too long to name the subject safely: the plain statement instead
+    question = ("My neighbour keeps going on about her cousin's new electric car and its "
+                "battery range, are the charging points near the hospital car park any "
+                "good for long trips?")
+    dispatcher, _ = run(domain, make_tracker(question))
+    (custom,) = customs(dispatcher)
+    assert custom["kind"] == "no_answer"
+    assert custom["text"].startswith(wording(domain, "utter_no_answer"))
 
 
 def _after_check_in(first: str, reply: str = "no") -> list[dict]:

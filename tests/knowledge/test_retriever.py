@@ -87,6 +87,17 @@ def test_library_terms_are_the_message_terms_the_library_uses(tiny: Retriever) -
     assert tiny.library_terms("purple monkey dishwasher") == []
 
 
+def test_missing_words_are_the_first_run_the_library_never_mentions(tiny: Retriever) -> None:
+    vocabulary = tiny.index.lexical.terms
+    assert "chain" in vocabulary and "dishwash" not in vocabulary
+    assert tiny.missing_words("what about a purple dishwasher for my chain?") == [
+        "purple", "dishwasher"]
+    assert tiny.missing_words("how do I oil a bicycle chain") == []
+    # a capitalised word inside a sentence may be a name: never echoed back
+    assert tiny.missing_words("I'm Priya, is a Dishwasher good for the chain") == []
+    assert tiny.missing_words("Dishwasher tips?") == ["Dishwasher"]
+
+
 def test_result_to_dict_is_json(tiny: Retriever) -> None:
     data = json.loads(json.dumps(tiny.search("shaping the loaf", k=1).to_dict()))
     assert set(data) == {"query", "answerable", "confidence", "hits"}
