@@ -19,7 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import contract, review_log
+from actions import contract, review_log, tone
 from bot import settings
 
 SUGGESTED_TOPICS = 3
@@ -208,8 +208,9 @@ class ActionAnswer(Action):
                 SlotSet("last_source_ids", None),
                 SlotSet("last_reply_kind", "no_answer"),
             ]
+        opening = CHECK_IN_DECLINED if after_check_in else tone.acknowledgement(question)
         answer_id, cited = send_answer(dispatcher, domain, result.hits, "utter_answer_intro",
-                                       opening=CHECK_IN_DECLINED if after_check_in else None)
+                                       opening=opening)
         passage_ids = [hit.passage_id for hit in result.hits]
         return [
             SlotSet("last_question", question),
