@@ -26,7 +26,7 @@ class Signals:
 
     dense_top: float  # best passage cosine (context-aware for follow-ups)
     sentence_top: float  # best sentence cosine inside the top passages
-    lexical_top: float  # best BM25 score squashed to 0..1: s / (s + 5)
+    lexical_top: float  # best BM25 score squashed to 0..1 (lexical.squash)
     coverage: float  # share of the query's content terms found in the library
     unknown_terms: float  # content words neither in the library nor repaired
     unknown_rare: float  # of those, words that are not everyday English either

@@ -12,6 +12,9 @@ import numpy as np
 
 _WORDS = re.compile(r"(?u)\b\w\w+\b")
 WORDS_FILE = "words.json"
+# BM25 scores are unbounded; s / (s + BM25_SQUASH) maps them into 0..1 for fusion and
+# for the confidence model's lexical feature.
+BM25_SQUASH = 5.0
 
 
 @lru_cache(maxsize=1)
@@ -26,6 +29,11 @@ def stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN
 
     return frozenset(STOPWORDS_EN)
+
+
+def squash(scores, k: float = BM25_SQUASH):
+    """BM25 score(s) mapped into 0..1: s / (s + k)."""
+    return scores / (scores + k)
 
 
 def words(text: str) -> list[str]:

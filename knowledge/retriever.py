@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from knowledge import excerpts
 from knowledge.confidence import Calibration, Signals, load_calibration
 from knowledge.embedding import Embedder
 from knowledge.index import Index, load
-from knowledge.lexical import stopwords, terms, words
+from knowledge.lexical import BM25_SQUASH, squash, stopwords, terms, words
 from knowledge.query import (
     PreparedQuery,
     SpellRepair,
@@ -30,7 +31,6 @@ from knowledge.schema import Hit, SearchResult
 _TYPED_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
 
 RRF_K = 60
-BM25_SQUASH = 5.0
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,22 @@ class SearchConfig:
     rerank_weight: float = 0.3
     candidates: int = 20
     rerank_depth: int = 0  # how many fused candidates get sentence scores (0: all)
-    lexical_squash: float = 5.0  # 0: BM25 / best BM25; K > 0: BM25 / (BM25 + K)
+    lexical_squash: float = BM25_SQUASH  # 0: BM25 / best BM25; K > 0: BM25 / (BM25 + K)
 
 
 DEFAULT_CONFIG = SearchConfig()
+
+
+class _Ranking(NamedTuple):
+    """One query's ranking (see ``Retriever._rank``); arrays are per candidate row."""
+
+    rows: list[int]
+    dense: np.ndarray
+    lexical: np.ndarray  # raw BM25
+    fused: np.ndarray
+    sentence_best: dict[int, tuple[float, np.ndarray]]  # candidate -> (best, all scores)
+    final: np.ndarray  # fused plus the rerank bonus
+    order: list[int]  # candidates, best first
 
 
 class Retriever:
@@ -110,7 +122,7 @@ class Retriever:
             return [], np.zeros(0), np.zeros(0), np.zeros(0)
         dense = self.index.vectors[rows] @ vector
         if cfg.lexical_squash > 0:
-            lexical = lexical_all[rows] / (lexical_all[rows] + cfg.lexical_squash)
+            lexical = squash(lexical_all[rows], cfg.lexical_squash)
         else:
             lexical = lexical_all[rows] / (float(lexical_all.max()) or 1.0)
         if cfg.mode == "dense":
@@ -141,17 +153,13 @@ class Retriever:
             return k
         return max(k, self.config.rerank_depth or candidates)
 
-    def search(self, query: str, k: int = 3, context: str | None = None,
-               exclude: Iterable[str] = ()) -> SearchResult:
-        """Best ``k`` passages for ``query`` (after ``context`` if it is a follow-up)."""
-        q = prepare(query, context, self._repair)
-        excluded = {self._ids[i] for i in exclude if i in self._ids}
-        if not words(q.text):
-            return SearchResult(query, [], 0.0, False, context)
-        query_vector, search_vector = self._query_vectors(q)
+    def _rank(self, q: PreparedQuery, search_vector: np.ndarray, excluded: set[int],
+              k: int) -> _Ranking | None:
+        """The one ranking both ``search`` and ``signals`` use: candidates, their best
+        sentence scores, the reranked scores and the order (``None``: no candidates)."""
         rows, dense, lexical, fused = self._candidates(q, search_vector, excluded)
         if not rows:
-            return SearchResult(query, [], 0.0, False, context)
+            return None
         query_terms = set(terms(q.with_context or q.text))
         order = np.argsort(-fused)
         sentence_best: dict[int, tuple[float, np.ndarray]] = {}
@@ -163,6 +171,20 @@ class Retriever:
             for i, (best, _) in sentence_best.items():
                 final[i] += self.config.rerank_weight * best
             order = sorted(sentence_best, key=lambda i: -final[i])
+        return _Ranking(rows, dense, lexical, fused, sentence_best, final, list(order))
+
+    def search(self, query: str, k: int = 3, context: str | None = None,
+               exclude: Iterable[str] = ()) -> SearchResult:
+        """Best ``k`` passages for ``query`` (after ``context`` if it is a follow-up)."""
+        q = prepare(query, context, self._repair)
+        excluded = {self._ids[i] for i in exclude if i in self._ids}
+        if not words(q.text):
+            return SearchResult(query, [], 0.0, False, context)
+        query_vector, search_vector = self._query_vectors(q)
+        ranking = self._rank(q, search_vector, excluded, k)
+        if ranking is None:
+            return SearchResult(query, [], 0.0, False, context)
+        rows, dense, lexical, fused, sentence_best, final, order = ranking
         hits = []
         for i in list(order)[:k]:
             row = rows[i]
@@ -221,7 +243,7 @@ class Retriever:
         return Signals(
             dense_top=float(dense.max()) if len(dense) else 0.0,
             sentence_top=max((b for b, _ in sentence_best.values()), default=0.0),
-            lexical_top=best_lex / (best_lex + BM25_SQUASH),
+            lexical_top=float(squash(best_lex)),
             coverage=coverage,
             unknown_terms=float(len(unknown)),
             unknown_rare=float(len(rare)),
@@ -229,18 +251,18 @@ class Retriever:
             query_vector=query_vector,
         )
 
-    def signals(self, query: str, context: str | None = None) -> Signals:
-        """The confidence features for one query (used to fit the calibration)."""
+    def signals(self, query: str, context: str | None = None, k: int = 3) -> Signals:
+        """The confidence features for one query (used to fit the calibration): the
+        same ranking as ``search(query, k)``."""
         q = prepare(query, context, self._repair)
         if not words(q.text):
             return Signals(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-        query_vector, search_vector = self._query_vectors(q)
-        rows, dense, lexical, fused = self._candidates(q, search_vector, set())
-        query_terms = set(terms(q.with_context or q.text))
-        order = np.argsort(-fused)[:self._sentence_depth(3, len(fused))]
-        best = {int(i): (float(self._sentence_scores(rows[i], search_vector, query_terms).max()),
-                         None) for i in order}
-        return self._signals(q, search_vector, dense, lexical, best)
+        _, search_vector = self._query_vectors(q)
+        ranking = self._rank(q, search_vector, set(), k)
+        if ranking is None:
+            return self._signals(q, search_vector, np.zeros(0), np.zeros(0), {})
+        return self._signals(q, search_vector, ranking.dense, ranking.lexical,
+                             ranking.sentence_best)
 
     # ---- topics ------------------------------------------------------------
     def topics(self) -> list[str]:
