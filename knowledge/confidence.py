@@ -2,8 +2,9 @@
 
 A logistic model over a handful of retrieval signals plus the query's own embedding
 (which lets it learn which kinds of question the library covers), fitted on the
-development and calibration sets (`python -m knowledge eval --calibrate`) and stored in
-``calibration.json`` with its threshold; knowledge/README.md describes the method.
+development and calibration sets by ``knowledge/calibrate.py`` (run by
+`python -m knowledge eval --calibrate`) and stored in ``calibration.json`` with its
+threshold; knowledge/README.md describes the method.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""The calibration fit (knowledge/eval/evaluate.py) on a slice of the real data."""
+"""The calibration fit (knowledge/calibrate.py) on a slice of the real data."""
 
 from __future__ import annotations
 
+from knowledge.calibrate import MAX_FALSE_DECLINES, calibrate
 from knowledge.confidence import FEATURES, Calibration
 from knowledge.eval.dataset import load_calibration_set, load_set
-from knowledge.eval.evaluate import MAX_FALSE_DECLINES, calibrate
 from knowledge.retriever import Retriever
 
 
