@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rapidfuzz import fuzz
@@ -35,7 +35,9 @@ class Sentence:
 
     start: int
     end: int
-    kind: str = "sentence"  # "sentence" | "item" | "intro" (a line ending in ':')
+    # "sentence" | "item" | "intro" (a line ending in ':') | "promotional" (the publisher
+    # advertising itself, per the corpus metadata: never quoted)
+    kind: str = "sentence"
 
 
 @dataclass
@@ -196,8 +198,18 @@ def chunk_document(doc: CleanDocument, dedupe: Deduplicator | None = None) -> li
                     title=doc.source.title, section=section, text=text,
                     start=start, end=end, kind=kind,
                 )
-                chunks.append(Chunk(passage, piece))
+                chunks.append(Chunk(passage, _mark_promotional(doc, piece)))
     return chunks
+
+
+def _mark_promotional(doc: CleanDocument, sentences: list[Sentence]) -> list[Sentence]:
+    """``sentences`` with those holding a promotional fragment marked ``promotional``."""
+    if not doc.promotional:
+        return sentences
+    fragments = [" ".join(p.split()) for p in doc.promotional]
+    return [replace(s, kind="promotional")
+            if any(f in " ".join(doc.text[s.start:s.end].split()) for f in fragments) else s
+            for s in sentences]
 
 
 def _runs(slots: list[list[CleanBlock]]) -> Iterable[list[CleanBlock]]:

@@ -42,6 +42,7 @@ class CleanDocument:
     source: Source
     text: str
     blocks: list[CleanBlock]
+    promotional: tuple[str, ...] = ()  # see RawDocument.promotional
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,8 @@ def clean_blocks(doc: RawDocument, rules: Rules | None = None) -> list[Block]:
     ]
 
 
-def layout(source: Source, blocks: list[Block]) -> CleanDocument:
+def layout(source: Source, blocks: list[Block],
+           promotional: tuple[str, ...] = ()) -> CleanDocument:
     """Lay blocks out as text (items as bullet lines) and record offsets and sections."""
     parts: list[str] = []
     placed: list[CleanBlock] = []
@@ -175,9 +177,14 @@ def layout(source: Source, blocks: list[Block]) -> CleanDocument:
         pos = start + len(block.text)
         placed.append(CleanBlock(block.text, block.kind, start, pos, section))
         previous = block
-    return CleanDocument(source, "".join(parts), placed)
+    text = "".join(parts)
+    missing = [p for p in promotional if " ".join(p.split()) not in " ".join(text.split())]
+    if missing:
+        raise ValueError(f"{source.path or source.id}: promotional text not found in the "
+                         f"cleaned document: {missing}")
+    return CleanDocument(source, text, placed, promotional)
 
 
 def clean(doc: RawDocument, rules: Rules | None = None) -> CleanDocument:
     """Clean one raw document into text with offsets."""
-    return layout(doc.source, clean_blocks(doc, rules))
+    return layout(doc.source, clean_blocks(doc, rules), doc.promotional)

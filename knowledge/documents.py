@@ -43,6 +43,9 @@ class RawDocument:
     source: Source
     blocks: list[Block]
     raw: str
+    # fragments of sentences in which the publisher promotes its own services
+    # (manifest ``promotional``): never quoted as education
+    promotional: tuple[str, ...] = ()
 
 
 def normalise(text: str) -> str:
@@ -263,7 +266,9 @@ def load_corpus(folder: str | Path) -> list[RawDocument]:
         if doc_id in seen:
             raise CorpusError(f"duplicate document id {doc_id!r} ({path.name})")
         seen.add(doc_id)
-        documents.append(RawDocument(_source(doc_id, meta, path, blocks), blocks, raw))
+        promotional = tuple(str(p) for p in meta.get("promotional") or ())
+        documents.append(RawDocument(_source(doc_id, meta, path, blocks), blocks, raw,
+                                     promotional))
     if not documents:
         raise CorpusError(f"no documents in {folder} (supported: {sorted(SUPPORTED)})")
     return documents

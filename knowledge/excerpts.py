@@ -24,12 +24,20 @@ SHORT_SENTENCE_WORDS = 12
 NEIGHBOUR_RATIO = 0.85
 SHORT_INTRO_WORDS = 8
 LEXICAL_WEIGHT = 0.15
+PROMOTIONAL = "promotional"  # a sentence kind (chunking.Sentence): never quoted
+_BARE_LINK = re.compile(r"^\s*(https?://|www\.)\S+\s*$")  # a web address alone: not quoted
 # A sentence opening like this leans on the one before it ("The results were striking
 # enough..."), so an excerpt never starts with it when the previous sentence is there.
 _LEANS_BACK = re.compile(
     r"^(this|that|these|those|it|its|they|their|such|the results?|the same|however|but|"
     r"instead|both|yet|so|thus|therefore|as a result|in contrast|importantly|over time)\b",
     re.I)
+
+
+def _ends_on_lead_in(doc_text: str, sentence: Sentence) -> bool:
+    """Whether a (non-list) sentence ends on a colon, leading into what follows."""
+    return sentence.kind not in {"item"} and doc_text[sentence.start:sentence.end].rstrip(
+        ).endswith(":")
 
 
 def sentence_terms(texts: list[str]) -> list[frozenset[str]]:
@@ -57,16 +65,24 @@ def _with_list(sentences: list[Sentence], lo: int, hi: int) -> tuple[int, int]:
     return lo, hi
 
 
-def select(doc_text: str, sentences: list[Sentence], scores: np.ndarray) -> Excerpt:
-    """The best window of whole sentences, as a verbatim excerpt with offsets."""
+def select(doc_text: str, sentences: list[Sentence], scores: np.ndarray) -> Excerpt | None:
+    """The best window of whole sentences, as a verbatim excerpt with offsets. It never
+    holds a promotional sentence, and never ends on a line that leads into a missing
+    one ("That leads to:") when the next sentence fits. A web address on its own line is
+    never quoted either; ``None`` when a passage holds nothing quotable."""
+    quotable = np.array([s.kind != PROMOTIONAL
+                         and not _BARE_LINK.match(doc_text[s.start:s.end]) for s in sentences])
+    if not quotable.any():
+        return None
+    scores = np.where(quotable, scores, -np.inf)
     best = int(np.argmax(scores))
     lo = hi = best
     length = lambda a, b: words(doc_text[sentences[a].start:sentences[b].end])  # noqa: E731
     while hi - lo + 1 < MAX_SENTENCES:
         candidates = []
-        if lo > 0:
+        if lo > 0 and quotable[lo - 1]:
             candidates.append((scores[lo - 1], lo - 1, hi))
-        if hi + 1 < len(sentences):
+        if hi + 1 < len(sentences) and quotable[hi + 1]:
             candidates.append((scores[hi + 1], lo, hi + 1))
         if not candidates:
             break
@@ -77,7 +93,8 @@ def select(doc_text: str, sentences: list[Sentence], scores: np.ndarray) -> Exce
         if length(new_lo, new_hi) > MAX_EXCERPT_WORDS:
             break
         lo, hi = new_lo, new_hi
-    while lo > 0 and _LEANS_BACK.match(doc_text[sentences[lo].start:sentences[lo].end]):
+    while lo > 0 and quotable[lo - 1] and _LEANS_BACK.match(
+            doc_text[sentences[lo].start:sentences[lo].end]):
         lo -= 1
         if hi - lo + 1 > MAX_SENTENCES and hi > best:
             hi -= 1
@@ -89,5 +106,12 @@ def select(doc_text: str, sentences: list[Sentence], scores: np.ndarray) -> Exce
             hi + 1, hi + 1) <= SHORT_INTRO_WORDS:
         hi += 1
     lo, hi = _with_list(sentences, lo, hi)
+    # "But here's the uncomfortable truth:" - an excerpt does not stop on a lead-in
+    while (_ends_on_lead_in(doc_text, sentences[hi]) and hi + 1 < len(sentences)
+           and quotable[hi + 1] and length(lo, hi + 1) <= MAX_EXCERPT_WORDS):
+        hi += 1
+        lo, hi = _with_list(sentences, lo, hi)
+    if _ends_on_lead_in(doc_text, sentences[hi]) and hi > best:
+        hi -= 1  # the lead-in's continuation does not fit: leave the lead-in out
     start, end = sentences[lo].start, sentences[hi].end
     return Excerpt(doc_text[start:end], start, end)

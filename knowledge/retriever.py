@@ -186,7 +186,9 @@ class Retriever:
             return SearchResult(query, [], 0.0, False, context)
         rows, dense, lexical, fused, sentence_best, final, order = ranking
         hits = []
-        for i in list(order)[:k]:
+        for i in order:
+            if len(hits) == k:
+                break
             row = rows[i]
             passage = self.index.passages[row]
             scores = sentence_best[int(i)][1]
@@ -195,6 +197,8 @@ class Retriever:
                                                          set(terms(q.text)))) / 2
             excerpt = excerpts.select(self.index.documents[passage.doc_id],
                                       self.index.sentences[row], scores)
+            if excerpt is None:  # nothing quotable (a link and an advert)
+                continue
             hits.append(Hit(passage, self.index.sources[passage.doc_id], excerpt, float(final[i]),
                             {"dense": float(dense[i]), "bm25": float(lexical[i]),
                              "fused": float(fused[i]), "sentence": sentence_best[int(i)][0]}))

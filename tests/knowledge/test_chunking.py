@@ -178,3 +178,19 @@ def test_split_sentences_covers_the_text() -> None:
     spans = split_sentences(text)
     assert [text[s:e] for s, e in spans] == [
         "First one.", "Second one?", "Third “quoted” one!", "Fourth"]
+
+
+def test_promotional_fragments_in_the_manifest_mark_their_sentences(tmp_path: Path) -> None:
+    folder = write_corpus(tmp_path / "c", {"bread.txt": BREAD}, manifest=[
+        {"file": "bread.txt", "id": "bread", "promotional": ["The dough is mixed until"]}])
+    chunks = chunk_corpus(cleaned(folder))
+    marked = [c.passage.text[s.start - c.passage.start:s.end - c.passage.start]
+              for c in chunks for s in c.sentences if s.kind == "promotional"]
+    assert len(marked) == 1 and marked[0].startswith("The dough is mixed until")
+
+
+def test_a_promotional_fragment_the_document_lacks_is_an_error(tmp_path: Path) -> None:
+    folder = write_corpus(tmp_path / "c", {"bread.txt": BREAD}, manifest=[
+        {"file": "bread.txt", "id": "bread", "promotional": ["Buy our sourdough starter"]}])
+    with pytest.raises(ValueError, match="promotional text not found"):
+        cleaned(folder)

@@ -71,3 +71,42 @@ def test_sentence_scores_add_a_little_for_shared_words() -> None:
     with_terms = sentence_scores(query, vectors, {"flour"}, texts)
     assert with_terms[1] > plain[1] and with_terms[2] == plain[2]
     assert with_terms[0] > with_terms[1]  # meaning still counts for more than words
+
+
+def test_an_excerpt_does_not_stop_on_a_lead_in() -> None:
+    lead_in = "Here is the part that most people who bake at home never hear about:"
+    text, spans = layout([(LONG[0], "sentence"), (lead_in, "intro"), (LONG[3], "sentence"),
+                          (LONG[4], "sentence")])
+    excerpt = select(text, spans, np.array([0.1, 0.9, 0.2, 0.1]))
+    assert excerpt.text == f"{lead_in} {LONG[3]}"  # the lead-in brings what it leads to
+    assert not excerpt.text.rstrip().endswith(":")
+
+
+def test_a_lead_in_whose_sequel_does_not_fit_is_left_out() -> None:
+    lead_in = "That leads to the following, which we will come back to in a later chapter:"
+    sequel = " ".join([LONG[1]] * 6)  # far over MAX_EXCERPT_WORDS on its own
+    text, spans = layout([(LONG[2], "sentence"), (lead_in, "sentence"), (sequel, "sentence")])
+    excerpt = select(text, spans, np.array([0.9, 0.85, 0.1]))
+    assert excerpt.text == LONG[2]
+
+
+def test_a_promotional_sentence_is_never_quoted() -> None:
+    advert = "At our bakery every loaf is made by hand, so book a class with us today online."
+    text, spans = layout([(LONG[0], "sentence"), (advert, "promotional"), (LONG[2], "sentence")])
+    # the advert scores best, and its neighbours score nearly as well
+    excerpt = select(text, spans, np.array([0.85, 0.95, 0.88]))
+    assert advert not in excerpt.text
+    assert excerpt.text == LONG[2]
+
+
+def test_a_bare_web_address_is_never_the_excerpt() -> None:
+    link = "https://example.org/bread/article/12345"
+    text, spans = layout([(LONG[0], "sentence"), (link, "sentence"), (LONG[2], "sentence")])
+    excerpt = select(text, spans, np.array([0.2, 0.9, 0.5]))
+    assert link not in excerpt.text
+
+
+def test_a_passage_with_nothing_quotable_gives_no_excerpt() -> None:
+    text, spans = layout([("https://example.org/a", "sentence"),
+                          ("Book a class at our bakery today, spaces are limited.", "promotional")])
+    assert select(text, spans, np.array([0.9, 0.8])) is None
