@@ -186,7 +186,7 @@ class Retriever:
             return SearchResult(query, [], 0.0, False, context)
         rows, dense, lexical, fused, sentence_best, final, order = ranking
         hits = []
-        for i in order:
+        for i in self._about_first(q, rows, order):
             if len(hits) == k:
                 break
             row = rows[i]
@@ -206,6 +206,18 @@ class Retriever:
         confidence = self.calibration.probability(signals)
         answerable = confidence >= self.calibration.threshold and not self._unmentioned(q)
         return SearchResult(query, hits, confidence, answerable, context)
+
+    def _about_first(self, q: PreparedQuery, rows: list[int], order: list[int]) -> list[int]:
+        """``order`` kept to the passages that mention what a "does X help" question asks
+        about, when any does: evidence about one treatment is never shown under a
+        question about another ("is chiropractic good for back pain" is not answered
+        with a trial of a different therapy)."""
+        about = {t for w in asked_about(q.repaired) for t in terms(w)}
+        about &= self.index.lexical.terms
+        if not about:
+            return order
+        mentioning = [i for i in order if about & set(terms(self.index.passages[rows[i]].text))]
+        return mentioning or order
 
     def _unmentioned(self, q: PreparedQuery) -> list[str]:
         """Everyday words naming what a "does X help" question is about that the library

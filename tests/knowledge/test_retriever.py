@@ -13,6 +13,8 @@ import pytest
 
 import knowledge
 from knowledge.confidence import UNCALIBRATED, Calibration
+from knowledge.lexical import terms
+from knowledge.query import asked_about
 from knowledge.retriever import Retriever, SearchConfig
 
 
@@ -191,7 +193,11 @@ def test_excerpts_of_dev_questions_are_verbatim(default_retriever: Retriever) ->
     queries = load_set("dev")[::6]
     for q in queries:
         result = default_retriever.search(q.text, k=3, context=q.context)
-        assert len(result.hits) == 3
+        # fewer than three only when a "does X help" question names X in fewer passages
+        assert 1 <= len(result.hits) <= 3
+        if len(result.hits) < 3:
+            about = {t for w in asked_about(q.text) for t in terms(w)}
+            assert about and all(about & set(terms(h.passage.text)) for h in result.hits)
         check_offsets(default_retriever, result)
         for hit in result.hits:
             assert hit.passage.kind == "content"
@@ -251,3 +257,10 @@ def test_calibration_features_are_the_ones_search_uses(
         default_retriever.signals(query, context))
     assert default_retriever.search(query, context=context).confidence == pytest.approx(
         fitted_on, abs=1e-6)
+
+
+def test_a_does_x_help_question_is_answered_only_from_passages_naming_x(tiny: Retriever) -> None:
+    plain = tiny.search("oil for the bicycle chain, and water in the kettle", k=3).hits
+    assert any("oil" not in h.passage.text.lower() for h in plain)  # other passages too
+    hits = tiny.search("does oil help the bicycle chain, and water in the kettle?", k=3).hits
+    assert hits and all("oil" in h.passage.text.lower() for h in hits)
