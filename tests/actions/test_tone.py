@@ -17,6 +17,10 @@ from tests.actions.actions_testkit import customs, make_tracker, wording
     ("I'm so fed up, I've tried everything for my back", "utter_ack_frustration"),
     ("im really scared the scan means my spine is crumbling", "utter_ack_worry"),
     ("been struggling all week, why is sleep so bad with pain?", "utter_ack_hard"),
+    ("doctor said my mri shows degenerated discs, is that whats causing all my back pain?",
+     "utter_caveat_own_case"),
+    ("could my childhood have anything to do with why my pain is so bad, is that the reason?",
+     "utter_caveat_own_case"),
     ("what is central sensitization?", None),
     ("does acupuncture help with back pain", None),
 ])
