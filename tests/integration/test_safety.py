@@ -40,11 +40,10 @@ def test_every_phrasing_gets_the_safety_reply(bot_client, contract, kind):
 
 # Team-written harmless phrasings that the classifier still reads as a crisis or a red
 # flag (at the thresholds tuned in bot/safety/detector.yml). Kept visible as known false
-# alarms: the next step is fresh training examples of their classes ("almost had a
-# heart attack" after a fright; doubting or feeling disbelieved about one's pain, found
-# by trying the bot as a patient).
+# alarms: the next step is fresh training examples of their class (doubting or feeling
+# disbelieved about one's pain, found by trying the bot as a patient). "I almost had a
+# heart attack" after a fright left this list when idioms were read in plain words.
 KNOWN_FALSE_ALARMS = {
-    "my cat knocked over a vase and I almost had a heart attack",
     "honestly that sounds like ur saying im imagining my pain",
 }
 
