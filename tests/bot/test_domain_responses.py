@@ -16,8 +16,8 @@ CONTRACT_KEYS = {"kind", "text", "excerpts", "sources", "disclaimer", "suggestio
 ACTION_WORDING = {
     "utter_answer_intro", "utter_more_intro", "utter_sources_line", "utter_disclaimer",
     "utter_answer_followups", "utter_no_answer", "utter_no_answer_named",
-    "utter_no_answer_topics", "utter_ack_doubt", "utter_caveat_own_case", "utter_ack_frustration", "utter_ack_worry",
-    "utter_ack_hard",
+    "utter_no_answer_topics", "utter_ack_doubt", "utter_caveat_own_case",
+    "utter_ack_frustration", "utter_ack_worry", "utter_ack_hard",
     "utter_ask_clinician", "utter_no_answer_recorded", "utter_no_question_yet",
     "utter_no_more", "utter_sources_intro", "utter_first_contact",
     "utter_topics_intro", "utter_feedback_thanks", "utter_feedback_nothing_to_rate",

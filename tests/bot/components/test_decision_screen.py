@@ -1,0 +1,38 @@
+"""bot.components.decision_screen.DecisionScreen: treatment decisions are declined, and
+only they: the classifier's own guess at "personal advice" is searched instead."""
+
+from __future__ import annotations
+
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.decision_screen import DecisionScreen
+
+
+def _message(text: str, intent: str, confidence: float) -> Message:
+    entry = {"name": intent, "confidence": confidence}
+    return Message(data={"text": text, "intent": dict(entry), "intent_ranking": [entry]},
+                   output_properties={"text", "intent", "intent_ranking"})
+
+
+def test_a_decision_becomes_the_advice_intent_with_its_reason() -> None:
+    message = _message("my GP wants me to go up to 300mg of pregabalin, should I?",
+                       "ask_question", 0.8)
+    DecisionScreen().process([message])
+    assert message.get("intent") == {"name": "ask_personal_advice", "confidence": 1.0}
+    assert message.as_dict(only_output_properties=True)["decision"] == "dose"
+
+
+def test_an_education_question_the_classifier_took_for_advice_is_searched() -> None:
+    message = _message("why does my back still hurt when the scan was clear?",
+                       "ask_personal_advice", 0.7)
+    DecisionScreen().process([message])
+    assert message.get("intent") == {"name": "ask_question", "confidence": 0.7}
+    assert "decision" not in message.as_dict(only_output_properties=True)
+
+
+def test_other_intents_and_forced_intents_are_left_alone() -> None:
+    greeting = _message("hello there", "greet", 0.99)
+    forced = _message("/ask_personal_advice", "ask_personal_advice", 1.0)
+    DecisionScreen().process([greeting, forced])
+    assert greeting.get("intent")["name"] == "greet"
+    assert forced.get("intent")["name"] == "ask_personal_advice"

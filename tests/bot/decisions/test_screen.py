@@ -1,0 +1,48 @@
+"""bot.decisions.screen: the treatment decisions the assistant declines, by kind.
+
+Written fresh for these tests (not from any evaluation set)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.decisions.screen import decision, rules
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("how many co-codamol can i take before bed?", "dose"),
+    ("I'm on sertraline 50mg, can I just halve it myself?", "dose"),
+    ("should i come off my tramadol now the pain is better", "medicine_change"),
+    ("is it ok to have a glass of wine on top of my gabapentin", "medicine_change"),
+    ("which anti-inflammatory would be best for me", "medicine_change"),
+    ("the consultant offered a microdiscectomy, should I have it done?", "procedure"),
+    ("my surgery is booked for May, should I cancel it?", "procedure"),
+    ("do you think I should stop seeing my osteopath?", "treatment_choice"),
+    ("do I have sciatica or is it just a pulled muscle", "diagnosis"),
+    ("have I got arthritis in my knee?", "diagnosis"),
+])
+def test_treatment_decisions_are_recognised_by_kind(text: str, reason: str) -> None:
+    assert decision(text) == reason
+
+
+@pytest.mark.parametrize("text", [
+    "why do I have more pain when I'm stressed?",
+    "what does central sensitisation mean?",
+    "does acupuncture help with persistent pain?",
+    "is pain always a sign of damage?",
+    "is it normal or not to hurt more at night after a busy day",
+    "how do I explain my pain to my family?",
+    "can stress make pain worse?",
+    "what is pain reprocessing therapy?",
+])
+def test_education_questions_are_not_decisions(text: str) -> None:
+    assert decision(text) is None
+
+
+def test_an_unknown_context_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "patterns.yml"
+    path.write_text("decisions:\n  - reason: dose\n    patterns: ['@nowhere']\n")
+    with pytest.raises(ValueError, match="unknown context @nowhere"):
+        rules(path)
