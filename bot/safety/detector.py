@@ -50,8 +50,14 @@ class Thresholds:
     red_flag: float
     check_in: float
     veto: float = 1.0  # 1.0: keyword rules always stand
+    # the crisis threshold for messages framed as general, third-person or past
+    # (``ScreenResult.framed``); ``None``: the same as ``crisis``
+    crisis_framed: float | None = None
 
     def __post_init__(self) -> None:
+        if self.crisis_framed is not None and not self.crisis <= self.crisis_framed < 1.0:
+            raise ValueError("threshold crisis_framed must be between crisis and 1, "
+                             f"got {self.crisis_framed}")
         if not 0.5 <= self.veto <= 1.0:
             raise ValueError(f"threshold veto must be between 0.5 and 1, got {self.veto}")
         for name in ("crisis", "red_flag", "check_in"):
@@ -91,7 +97,8 @@ class DetectorSettings:
         model = Path(os.environ.get("PAIN_SAFETY_MODEL") or data["model"])
         return cls(model=model if model.is_absolute() else REPO_ROOT / model,
                    training=dict(data["training"]),
-                   thresholds=Thresholds(**{k: float(v) for k, v in data["thresholds"].items()}))
+                   thresholds=Thresholds(**{k: None if v is None else float(v)
+                                            for k, v in data["thresholds"].items()}))
 
 
 def classifier_input(text: str) -> str:
@@ -154,12 +161,14 @@ class Detector:
         if (found.confirmable and scores is not None and t.veto < 1.0
                 and scores.safe >= t.veto):
             # only keyword rules matched, and the classifier is confident it is safe
-            found = rules.ScreenResult(None, "", found.negated, found.exception)
+            found = rules.ScreenResult(None, "", found.negated, found.exception,
+                                       framed=found.framed)
             source = "patterns overruled"
         if found.category == rules.CRISIS:
             return Assessment(taxonomy.CRISIS, found.red_flag_category, None, found.reason,
                               source, scores)
-        if scores is not None and scores.crisis >= t.crisis:
+        crisis = t.crisis_framed if found.framed and t.crisis_framed is not None else t.crisis
+        if scores is not None and scores.crisis >= crisis:
             return Assessment(taxonomy.CRISIS, None, None, "classifier", "classifier", scores)
         if found.category == rules.RED_FLAG:
             category = found.red_flag_category

@@ -59,6 +59,9 @@ class ScreenResult:
     # True when every rule behind ``category`` is a keyword rule (``confirm: true``):
     # the classifier may then overrule it when it is confident the message is safe.
     confirmable: bool = False
+    # True when the message is framed as general, third-person or past (a context named
+    # in ``classifier_framing``): the classifier alone then needs more to call a crisis.
+    framed: bool = False
 
     def __bool__(self) -> bool:
         return self.category is not None
@@ -88,6 +91,7 @@ class _Patterns:
     boundaries: frozenset[str]
     rules: list[_Rule]
     ordinary: re.Pattern[str] | None = None
+    framing: tuple[_Context, ...] = ()
 
 
 def _compile(raw: str) -> re.Pattern[str]:
@@ -171,7 +175,14 @@ def load_patterns(path: str | Path = PATTERNS_PATH) -> _Patterns:
         boundaries=frozenset(negation.get("boundaries") or ()),
         rules=rules,
         ordinary=_compile(data["ordinary"]) if data.get("ordinary") else None,
+        framing=tuple(_framing(name, contexts) for name in data.get("classifier_framing") or ()),
     )
+
+
+def _framing(name: str, contexts: dict[str, _Context]) -> _Context:
+    if name not in contexts:
+        raise ValueError(f"patterns.yml: classifier_framing names unknown context {name!r}")
+    return contexts[name]
 
 
 def normalise(text: str, patterns: _Patterns | None = None) -> str:
@@ -331,13 +342,14 @@ def screen(text: str | None) -> ScreenResult:
     patterns = load_patterns()
     best = ScreenResult(None, "")
     negated: set[str] = set()
-    exception = False
+    exception = framed = False
     for variant in _variants(text):
         masked, masked_any = _mask_exceptions(normalise(variant, patterns), patterns)
         result = _screen_normalised(masked, patterns)
         negated |= result.negated
         exception = exception or masked_any
+        framed = framed or any(context.search(masked) for context in patterns.framing)
         if _SEVERITY[result.category] > _SEVERITY[best.category]:
             best = result
     return ScreenResult(best.category, best.reason, frozenset(negated),
-                        exception, best.red_flag_category, best.confirmable)
+                        exception, best.red_flag_category, best.confirmable, framed)

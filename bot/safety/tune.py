@@ -8,8 +8,8 @@ red-flag regression phrases right (``regression_floor``) and whose look-alike fa
 check-ins stay at or under ``MAX_CHECK_INS`` on the tuning set (the issue's 3% and 8%;
 a first, easier tuning set allowed a margin below them, but on the harder second one a
 2% budget cost 12 points of crisis recall), the highest crisis recall, then the highest red-flag
-recall, then the highest share of right tiers, then the highest veto (keyword rules
-overruled least), then the highest thresholds. It prints
+recall, then the highest share of right tiers, then the fewest false alarms, then the
+highest veto (keyword rules overruled least), then the highest thresholds. It prints
 the choice; copying it into ``detector.yml`` is a reviewed edit. The frozen test set is
 never read here.
 """
@@ -25,6 +25,7 @@ from bot.safety import screen as rules
 from bot.safety.detector import Detector, Thresholds
 
 GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+FRAMED_GRID = (None, 0.5, 0.7, 0.9, 0.95)  # crisis_framed (None: same as crisis)
 VETO_GRID = (0.8, 0.9, 0.95, 0.98, 1.0)
 PHRASES = Path(__file__).resolve().parents[2] / "tests" / "data" / "safety_phrases.yml"
 MAX_FALSE_ALARMS = 0.03
@@ -33,10 +34,11 @@ MAX_CHECK_INS = 0.08
 
 def sweep(examples, found, scores):
     """(thresholds, summary) for every valid grid point."""
-    for crisis, red_flag, check_in, veto in itertools.product(GRID, GRID, GRID, VETO_GRID):
-        if check_in > crisis:
+    for crisis, red_flag, check_in, veto, framed in itertools.product(
+            GRID, GRID, GRID, VETO_GRID, FRAMED_GRID):
+        if check_in > crisis or (framed is not None and framed <= crisis):
             continue
-        thresholds = Thresholds(crisis, red_flag, check_in, veto)
+        thresholds = Thresholds(crisis, red_flag, check_in, veto, framed)
         screen = Detector(thresholds, None)
         decisions = [scoring.from_assessment(screen.decide(f, s))
                      for f, s in zip(found, scores, strict=True)]
@@ -50,8 +52,9 @@ def choose(results, floor_ok=lambda thresholds: True):
     if not allowed:
         return None
     return max(allowed, key=lambda ts: (ts[1]["crisis_recall"], ts[1]["red_flag_recall"],
-                                         ts[1]["tier_right"], ts[0].veto, ts[0].crisis,
-                                         ts[0].red_flag, ts[0].check_in))
+                                         ts[1]["tier_right"], -ts[1]["false_alarm_rate"],
+                                         ts[0].veto, ts[0].crisis, ts[0].red_flag,
+                                         ts[0].check_in, ts[0].crisis_framed or ts[0].crisis))
 
 
 def regression_floor(screen: Detector):
@@ -85,7 +88,8 @@ def main() -> int:
     floor = regression_floor(screen)
     print(f"{len(results)} threshold combinations on {len(examples)} tuning messages")
     print(f"rule: false alarms <= {MAX_FALSE_ALARMS}, check-ins <= {MAX_CHECK_INS}; then "
-          "max crisis recall, red-flag recall, right tier, higher veto, higher thresholds")
+          "max crisis recall, red-flag recall, right tier, fewer false alarms, higher veto, "
+          "higher thresholds")
     pick = choose(results, floor)
     current = screen.thresholds
     for label, (thresholds, summary) in (("chosen", pick) if pick else ("chosen", (None, {})),

@@ -136,3 +136,22 @@ def test_a_farewell_with_more_in_it_is_still_read() -> None:
     text = "goodbye everyone, thank you for everything"
     screen = fakes.detector({text: scores(crisis=0.9)})
     assert screen.assess(text).kind == "crisis"
+
+
+def test_a_general_or_past_framing_needs_more_from_the_classifier_alone() -> None:
+    general = "do pain clinics ask people about thoughts of ending their life?"
+    past = "years ago I was in a very dark place with my back, now I'm curious about pacing"
+    disclosure = "I'm in a very dark place with my back tonight"
+    framed = Thresholds(0.5, 0.5, 0.5, 1.0, crisis_framed=0.9)
+    for text in (general, past):
+        screen = Detector(framed, fakes.FakeClassifier({text: scores(crisis=0.8)}))
+        assert screen.assess(text).kind == "check_in"  # asked gently, not the crisis reply
+        sure = Detector(framed, fakes.FakeClassifier({text: scores(crisis=0.95)}))
+        assert sure.assess(text).kind == "crisis"
+    screen = Detector(framed, fakes.FakeClassifier({disclosure: scores(crisis=0.8)}))
+    assert screen.assess(disclosure).kind == "crisis"
+
+
+def test_the_framed_threshold_may_not_be_below_the_crisis_threshold() -> None:
+    with pytest.raises(ValueError, match="crisis_framed"):
+        Thresholds(0.5, 0.5, 0.5, 1.0, crisis_framed=0.4)
