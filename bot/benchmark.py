@@ -4,8 +4,10 @@
 measures the time from process start to both servers healthy and to the first answer,
 then warm per-turn latency through the REST webhook (one user at a time) for each kind
 of turn, and the peak resident memory (VmHWM) of each server's process tree. Prints a
-table and writes ``reports/bench_turns.json``. Targets: answer p95 <= 150 ms, artefacts
-to serving <= 40 s.
+table and writes ``reports/bench_turns.json``. In the same run it times a stock Rasa
+assistant whose one intent calls one trivial custom action (``bot/baseline``), so the
+answer turn can be compared with it. Targets: answer p95 <= 150 ms and <= 1.3 x the
+stock turn's p95, artefacts to serving <= 40 s.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import yaml
 from bot import stack as bot_stack
 
 TARGET_ANSWER_P95_MS = 150.0
+TARGET_BASELINE_RATIO = 1.3  # answer p95 over the stock Rasa turn's p95
 TARGET_STARTUP_S = 40.0
 SAFETY_PHRASES = bot_stack.ROOT / "tests" / "data" / "safety_phrases.yml"
 
@@ -105,9 +108,34 @@ def turn_plan(turns: int) -> dict[str, list[str]]:
 def run(turns: int, warm: int) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="pain-bench-"))
     try:
-        return _measure(data_dir, turns, warm)
+        report = _measure(data_dir / "bot", turns, warm)
+        baseline = _measure_baseline(data_dir / "baseline", turns, warm)
+        ratio = report["turns"]["answer"]["p95_ms"] / baseline["p95_ms"]
+        report["baseline"] = {**baseline, "answer_p95_ratio": round(ratio, 2),
+                              "target_ratio": TARGET_BASELINE_RATIO}
+        report["pass"] = report["pass"] and ratio <= TARGET_BASELINE_RATIO
+        return report
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _measure_baseline(data_dir: Path, turns: int, warm: int) -> dict:
+    """p50/p95 of the stock assistant's custom-action turn (``bot.baseline``)."""
+    from bot.baseline import serve
+
+    with serve.start_baseline(data_dir) as stack:
+        times = []
+        for i in range(warm + turns):
+            started = time.perf_counter()
+            messages = bot_stack.http(stack.webhook, {"sender": f"bench-{uuid.uuid4().hex}",
+                                                      "message": serve.QUESTION}, timeout=60)
+            ms = (time.perf_counter() - started) * 1000
+            if [m.get("text") for m in messages] != [serve.REPLY]:
+                raise bot_stack.StackError(f"the baseline did not run its action: {messages}")
+            if i >= warm:
+                times.append(ms)
+    return {"n": len(times), "p50_ms": round(percentile(times, 50), 1),
+            "p95_ms": round(percentile(times, 95), 1)}
 
 
 def _measure(data_dir: Path, turns: int, warm: int) -> dict:
@@ -157,12 +185,18 @@ def print_table(report: dict) -> None:
     for kind, row in report["turns"].items():
         print(f"{kind:<12}{row['n']:>5}{row['p50_ms']:>10}{row['p95_ms']:>10}"
               f"{row['mean_ms']:>10}{row['unexpected_kind']:>12}")
+    base = report.get("baseline")
+    if base:
+        print(f"stock Rasa turn with one trivial custom action: p50 {base['p50_ms']} ms, "
+              f"p95 {base['p95_ms']} ms; answer p95 is {base['answer_p95_ratio']} x that "
+              f"(target <= {base['target_ratio']})")
     print("peak memory (VmHWM, process trees): "
           + ", ".join(f"{k} {v} MB" for k, v in report["peak_memory_mb"].items()))
     for kind, row in report["turns"].items():
         if row["unexpected_kind"]:
             print(f"  {kind}: replies were {row['kinds_seen']} (timings not representative)")
-    print(f"targets (answer p95 <= {TARGET_ANSWER_P95_MS:.0f} ms, serving <= "
+    print(f"targets (answer p95 <= {TARGET_ANSWER_P95_MS:.0f} ms and <= "
+          f"{TARGET_BASELINE_RATIO} x stock, serving <= "
           f"{TARGET_STARTUP_S:.0f} s, answers really answered): "
           + ("PASS" if report["pass"] else "FAIL"))
 
