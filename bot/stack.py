@@ -259,6 +259,10 @@ def start_stack(rasa_port: int, action_port: int, data_dir: Path, *, action_serv
             except OSError as exc:
                 raise StackError(f"the warm-up question failed ({exc}); last log lines:\n"
                                  + "\n".join(s.tail(10) for s in stack.servers)) from exc
+            if not reply:  # Rasa answers HTTP without a model, but then says nothing
+                raise StackError("Rasa answered the warm-up question with nothing (was its "
+                                 "model loaded?); last log lines:\n"
+                                 + "\n".join(s.tail(10) for s in stack.servers))
             if stack.tracker_db:
                 retention.forget_sender(stack.tracker_db, sender)
     except BaseException:

@@ -213,13 +213,19 @@ def exported_dir(cache_dir: Path | None = None, package_version: str | None = No
 
 
 def installed_export(cache_dir: Path | None = None) -> Path:
-    """The newest exported model folder in the cache, for processes without the package
-    (the Rasa server); ``FileNotFoundError`` when nothing was exported."""
-    root = Path(cache_dir or default_cache_dir())
-    found = sorted(p.parent for p in root.glob(f"all-MiniLM-L6-v2-*/{ONNX_FILE}"))
-    if not found:
-        raise FileNotFoundError(f"no exported all-MiniLM-L6-v2 in {root}; run `make index`")
-    return found[-1]
+    """The newest exported model folder, for processes without the package (the Rasa
+    server): in ``cache_dir`` if given, else next to the configured index, else in this
+    package's own ``model-cache`` (where `make index` puts it for the default library; a
+    test or clinic library elsewhere may not have exported it); ``FileNotFoundError``
+    when nothing was exported."""
+    roots = [Path(cache_dir)] if cache_dir else [default_cache_dir(),
+                                                 Path(__file__).parent / "model-cache"]
+    for root in roots:
+        found = sorted(p.parent for p in root.glob(f"all-MiniLM-L6-v2-*/{ONNX_FILE}"))
+        if found:
+            return found[-1]
+    raise FileNotFoundError(f"no exported all-MiniLM-L6-v2 in {' or '.join(map(str, roots))}; "
+                            "run `make index`")
 
 
 class MiniLMEmbedder(OnnxMiniLM):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -45,3 +47,16 @@ def test_vocabulary_is_whole_english_words(exported: MiniLMEmbedder) -> None:
     vocab = exported.vocabulary()
     assert {"pain", "weather", "because"} <= vocab
     assert not any(w.startswith("##") for w in vocab)
+
+
+def test_the_rasa_side_finds_the_export_when_the_index_lives_elsewhere(tmp_path, monkeypatch):
+    """A library indexed outside the repository (a test or clinic library) has no export
+    next to it; the Rasa process then uses the one `make index` left in the package."""
+    from knowledge import embedding
+
+    monkeypatch.setattr(embedding, "default_cache_dir", lambda: tmp_path / "model-cache")
+    found = embedding.installed_export()
+    assert found.parent == Path(embedding.__file__).parent / "model-cache"
+    assert (found / embedding.ONNX_FILE).is_file()
+    with pytest.raises(FileNotFoundError):
+        embedding.installed_export(tmp_path / "nowhere")
