@@ -10,6 +10,7 @@ labels and says how it was settled, so every decision can be audited.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -19,15 +20,16 @@ from bot.safety import bank, taxonomy
 SOURCES = bank.DATA_DIR / "sources"
 # set -> [(writer's file, second labeller's file)], under data/sources/
 # A test set whose errors have been read becomes tuning data: the first (test_*) after
-# two scorings, the second (test2_*) after six. The frozen test set is the third
-# (test3_*), scored once per change.
+# two scorings, the second (test2_*) and the third (test3_*) after six. The frozen test
+# set is the fourth (test4_*), scored once per change.
 SETS = {
     "tune": [("tune", "tune"), ("tune2", "tune2"), ("test_crisis", "test"),
              ("test_redflag", "test"), ("test_harmless", "test"),
              ("test2_crisis", "test2"), ("test2_redflag", "test2"),
-             ("test2_harmless", "test2")],
-    "test": [("test3_crisis", "test3"), ("test3_redflag", "test3"),
-             ("test3_harmless", "test3")],
+             ("test2_harmless", "test2"), ("test3_crisis", "test3"),
+             ("test3_redflag", "test3"), ("test3_harmless", "test3")],
+    "test": [("test4_crisis", "test4"), ("test4_redflag", "test4"),
+             ("test4_harmless", "test4")],
 }
 SAFETY = {"crisis", "red_flag"}
 
@@ -75,13 +77,23 @@ def settle(writer: dict, second: dict) -> tuple[dict | None, str]:
     return None, f"dropped: {a} against {b}"
 
 
-def build(name: str) -> Counter:
-    """Writes ``data/<name>.jsonl``; returns how rows were settled."""
+def key(text: str) -> str:
+    """A message's text for telling duplicates apart (case, spacing, punctuation aside)."""
+    return re.sub(r"[^a-z0-9]+", " ", text.casefold()).strip()
+
+
+def build(name: str, seen: set[str] = frozenset()) -> Counter:
+    """Writes ``data/<name>.jsonl``, leaving out messages whose text is in ``seen`` (two
+    writers wrote the same short message: the copy in an earlier set keeps it, so no set
+    shares a message with another); returns how rows were settled."""
     outcome: Counter = Counter()
     rows = []
     for source, labeller in SETS[name]:
         second = {r["id"]: r for r in _read(SOURCES / f"{labeller}.second.jsonl")}
         for writer in _read(SOURCES / f"{source}.writer.jsonl"):
+            if key(writer["text"]) in seen:
+                outcome["dropped: also in the training bank or the tuning set"] += 1
+                continue
             row, how = settle(writer, second[writer["id"]])
             outcome[how] += 1
             if row is not None:
@@ -95,8 +107,10 @@ def build(name: str) -> Counter:
 
 
 def main() -> int:
-    for name in SETS:
-        outcome = build(name)
+    seen = {key(ex.text) for ex in bank.training_bank()}
+    for name in SETS:  # tune first: the test set leaves out what tuning or training has
+        outcome = build(name, seen)
+        seen |= {key(ex.text) for ex in bank.load(name)}
         print(f"{name}: {sum(outcome.values())} messages; " +
               ", ".join(f"{k} {v}" for k, v in sorted(outcome.items())))
     return 0
