@@ -3,6 +3,7 @@ only they: the classifier's own guess at "personal advice" is searched instead."
 
 from __future__ import annotations
 
+import pytest
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.decision_screen import DecisionScreen
@@ -25,9 +26,22 @@ def test_a_decision_becomes_the_advice_intent_with_its_reason() -> None:
 def test_an_education_question_the_classifier_took_for_advice_is_searched() -> None:
     message = _message("why does my back still hurt when the scan was clear?",
                        "ask_personal_advice", 0.7)
-    DecisionScreen().process([message])
+    DecisionScreen(classifier_threshold=0.9).process([message])
     assert message.get("intent") == {"name": "ask_question", "confidence": 0.7}
     assert "decision" not in message.as_dict(only_output_properties=True)
+
+
+def test_a_confident_classifier_keeps_its_advice_verdict() -> None:
+    message = _message("Cortisone again in my knee, third this year, yes or no?",
+                       "ask_personal_advice", 0.95)
+    DecisionScreen(classifier_threshold=0.9).process([message])
+    assert message.get("intent") == {"name": "ask_personal_advice", "confidence": 0.95}
+    assert message.as_dict(only_output_properties=True)["decision"] == "classifier"
+
+
+def test_the_threshold_is_validated_when_built() -> None:
+    with pytest.raises(ValueError, match="classifier_threshold"):
+        DecisionScreen(classifier_threshold=0.0)
 
 
 def test_other_intents_and_forced_intents_are_left_alone() -> None:
