@@ -264,3 +264,7 @@ def test_a_does_x_help_question_is_answered_only_from_passages_naming_x(tiny: Re
     assert any("oil" not in h.passage.text.lower() for h in plain)  # other passages too
     hits = tiny.search("does oil help the bicycle chain, and water in the kettle?", k=3).hits
     assert hits and all("oil" in h.passage.text.lower() for h in hits)
+
+
+def test_a_chat_filler_is_never_named_as_the_missing_subject(tiny: Retriever) -> None:
+    assert tiny.missing_words("ok so what about a dishwasher") == ["dishwasher"]
