@@ -135,16 +135,20 @@ class Retriever:
             fused = cfg.dense_weight * dense + (1 - cfg.dense_weight) * lexical
         return rows, dense, lexical_all[rows], fused
 
-    def _sentence_scores(self, row: int, query_vector: np.ndarray, query_terms: set[str]):
-        lo, hi = self.index.sentence_rows[row]
+    def _term_sets(self, row: int) -> list[frozenset[str]]:
+        """The stemmed terms of each sentence of passage ``row`` (stemmed once, on first use)."""
         term_sets = self._sentence_terms.get(row)
-        if term_sets is None:  # stemmed once per passage, on first use
+        if term_sets is None:
             text = self.index.documents[self.index.passages[row].doc_id]
             term_sets = excerpts.sentence_terms(
                 [text[s.start:s.end] for s in self.index.sentences[row]])
             self._sentence_terms[row] = term_sets
+        return term_sets
+
+    def _sentence_scores(self, row: int, query_vector: np.ndarray, query_terms: set[str]):
+        lo, hi = self.index.sentence_rows[row]
         return excerpts.sentence_scores(query_vector, self.index.sentence_vectors[lo:hi],
-                                        query_terms, term_sets)
+                                        query_terms, self._term_sets(row))
 
     def _sentence_depth(self, k: int, candidates: int) -> int:
         """How many of the best fused candidates get sentence scores (search and signals
@@ -191,7 +195,12 @@ class Retriever:
                 break
             row = rows[i]
             passage = self.index.passages[row]
-            scores = sentence_best[int(i)][1]
+            if int(i) in sentence_best:
+                scores = sentence_best[int(i)][1]
+            else:  # below the scored depth (without rerank), reached past an unquotable one
+                scores = self._sentence_scores(row, search_vector,
+                                               set(terms(q.with_context or q.text)))
+            best = float(scores.max())
             if q.followup:  # the excerpt answers the new question, read in its context
                 scores = (scores + self._sentence_scores(row, query_vector,
                                                          set(terms(q.text)))) / 2
@@ -201,7 +210,7 @@ class Retriever:
                 continue
             hits.append(Hit(passage, self.index.sources[passage.doc_id], excerpt, float(final[i]),
                             {"dense": float(dense[i]), "bm25": float(lexical[i]),
-                             "fused": float(fused[i]), "sentence": sentence_best[int(i)][0]}))
+                             "fused": float(fused[i]), "sentence": best}))
         signals = self._signals(q, search_vector, dense, lexical, sentence_best)
         confidence = self.calibration.probability(signals)
         answerable = confidence >= self.calibration.threshold and not self._unmentioned(q)
@@ -216,7 +225,8 @@ class Retriever:
         about &= self.index.lexical.terms
         if not about:
             return order
-        mentioning = [i for i in order if about & set(terms(self.index.passages[rows[i]].text))]
+        mentioning = [i for i in order
+                      if any(about & sentence for sentence in self._term_sets(rows[i]))]
         return mentioning or order
 
     def _unmentioned(self, q: PreparedQuery) -> list[str]:

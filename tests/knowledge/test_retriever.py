@@ -268,3 +268,23 @@ def test_a_does_x_help_question_is_answered_only_from_passages_naming_x(tiny: Re
 
 def test_a_chat_filler_is_never_named_as_the_missing_subject(tiny: Retriever) -> None:
     assert tiny.missing_words("ok so what about a dishwasher") == ["dishwasher"]
+
+
+def test_every_configuration_searches_past_an_unquotable_passage(
+        tiny: Retriever, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without rerank only the top k get sentence scores up front; a passage reached past
+    them (because one above had nothing quotable) is scored when it is reached."""
+    from knowledge import excerpts
+
+    plain = tiny.with_config(SearchConfig(mode="hybrid", rerank=False))
+    best = plain.search("oil for the bicycle chain", k=2).hits[0].passage_id
+    real = excerpts.select
+
+    def nothing_quotable_in_the_best(doc_text, sentences, scores):  # noqa: ANN001, ANN202
+        excerpt = real(doc_text, sentences, scores)
+        return None if excerpt and doc_text[excerpt.start:excerpt.end] in \
+            tiny.index.passages[tiny._ids[best]].text else excerpt
+
+    monkeypatch.setattr(excerpts, "select", nothing_quotable_in_the_best)
+    hits = plain.search("oil for the bicycle chain", k=2).hits
+    assert len(hits) == 2 and best not in [h.passage_id for h in hits]
