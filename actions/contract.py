@@ -38,6 +38,14 @@ def buttons(domain: DomainDict, response: str) -> list[dict[str, str]]:
     ]
 
 
+def custom_suggestions(domain: DomainDict, response: str) -> list[dict[str, str]]:
+    """The quick replies in a domain response's ``custom`` object (title + payload)."""
+    variations = (domain.get("responses") or {}).get(response) or [{}]
+    custom = variations[0].get("custom") or {}
+    return [{"title": str(s["title"]), "payload": str(s["payload"])}
+            for s in custom.get("suggestions") or []]
+
+
 def topic_suggestions(topics: Iterable[str]) -> list[dict[str, str]]:
     """Covered topics as quick replies that ask about them."""
     return [{"title": t, "payload": t} for t in topics]

@@ -4,8 +4,10 @@ When the action server is down (or an action fails), ``rasa.core.processor`` log
 ``ActionExecuted(<custom action>)`` with no events after it. Every custom action in
 ``actions/`` utters at least one message, so a successful run is always followed by
 ``BotUttered``: a custom action that is the tracker's last event has failed. This
-policy then predicts ``utter_library_unavailable`` with confidence 1.0, and after
-that reply ``action_listen``. Otherwise it abstains (all-zero prediction).
+policy then predicts the action's fixed stand-in with confidence 1.0 (its entry in
+the ``stand_ins`` setting, for example the plain decline for ``action_decline``, else
+``utter_library_unavailable``), and after that reply ``action_listen``. Otherwise it
+abstains (all-zero prediction).
 
 Its priority sits above RulePolicy (so it wins over the rule's ``action_listen``) and
 below the safety policy (safety replies always come first).
@@ -48,6 +50,13 @@ def failed_custom_action(tracker: DialogueStateTracker, domain: Domain) -> str |
     return last.action_name
 
 
+def _after_failure(tracker: DialogueStateTracker, domain: Domain) -> bool:
+    """Whether the latest action (a stand-in reply) came straight after a failed custom
+    action, so listening is right; a stand-in uttered by a rule is left to the rules."""
+    actions = [e for e in tracker.events if isinstance(e, ActionExecuted)]
+    return len(actions) >= 2 and is_custom_action(actions[-2].action_name, domain)
+
+
 def is_custom_action(name: str | None, domain: Domain) -> bool:
     """Whether ``name`` is one of the domain's own (action-server) actions."""
     return bool(name) and name in domain.user_actions and name not in domain.responses
@@ -61,8 +70,8 @@ class LibraryUnavailablePolicy(Policy):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """Priority between RulePolicy and the safety policy."""
-        return {"priority": DEFAULT_PRIORITY}
+        """Priority between RulePolicy and the safety policy; no stand-ins."""
+        return {"priority": DEFAULT_PRIORITY, "stand_ins": {}}
 
     def __init__(
         self,
@@ -73,6 +82,15 @@ class LibraryUnavailablePolicy(Policy):
         featurizer: Any = None,
     ) -> None:
         super().__init__(config, model_storage, resource, execution_context, featurizer)
+        self.stand_ins: dict[str, str] = dict(self.config.get("stand_ins") or {})
+        bad = [r for r in self.stand_ins.values() if not r.startswith("utter_")]
+        if bad:
+            raise ValueError(f"stand_ins must name domain responses (utter_*), got {bad}")
+
+    def stand_in(self, action: str, domain: Domain) -> str | None:
+        """The fixed reply for a failed ``action`` (``None`` if the domain lacks it)."""
+        response = self.stand_ins.get(action, UNAVAILABLE_RESPONSE)
+        return response if response in domain.action_names_or_texts else None
 
     def train(
         self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
@@ -89,10 +107,12 @@ class LibraryUnavailablePolicy(Policy):
     ) -> PolicyPrediction:
         """1.0 for the fixed reply after a failed custom action, then for listening."""
         probabilities = self._default_predictions(domain)
-        if UNAVAILABLE_RESPONSE not in domain.action_names_or_texts:
-            return self._prediction(probabilities)
-        if failed_custom_action(tracker, domain):
-            probabilities[domain.index_for_action(UNAVAILABLE_RESPONSE)] = 1.0
-        elif tracker.latest_action_name == UNAVAILABLE_RESPONSE:
+        failed = failed_custom_action(tracker, domain)
+        response = self.stand_in(failed, domain) if failed else None
+        if response:
+            probabilities[domain.index_for_action(response)] = 1.0
+        elif tracker.latest_action_name in {UNAVAILABLE_RESPONSE, *self.stand_ins.values()} \
+                and tracker.latest_action_name in domain.action_names_or_texts \
+                and _after_failure(tracker, domain):
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         return self._prediction(probabilities)

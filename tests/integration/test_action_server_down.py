@@ -49,6 +49,15 @@ def test_questions_get_the_library_unavailable_notice(down_client, question):
     assert customs[0]["excerpts"] == [], customs
 
 
+def test_a_treatment_decision_is_still_declined_without_the_action_server(down_client):
+    expected = domain_response("utter_decline_personal_advice")
+    messages = down_client.ask("should I double my pregabalin dose tonight?")
+    customs = [m["custom"] for m in messages if m.get("custom") is not None]
+    assert len(customs) == 1, messages
+    assert customs[0]["kind"] == "declined", customs
+    assert customs[0]["text"] == placeholders.fill(expected["custom"]["text"]), customs
+
+
 def test_check_in_and_its_yes_arrive_without_the_action_server(down_client, contract):
     chat = down_client.conversation()
     assert contract.turn(chat.ask("I can't do this anymore"))["kind"] == "check_in"

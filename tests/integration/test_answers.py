@@ -92,6 +92,8 @@ def test_personal_advice_is_declined(bot_client, contract, question):
     body = contract.turn(bot_client.ask(question))
     assert body["kind"] == "declined", body
     assert body["excerpts"] == [], body
+    topics = [s for s in body["suggestions"] if not s["payload"].startswith("/")]
+    assert topics, body  # the related education the library has is offered
 
 
 # Written for this test: messages NLU is unlikely to recognise, about pain or not.

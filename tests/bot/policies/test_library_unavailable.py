@@ -101,7 +101,7 @@ def test_utterances_and_listening_are_left_alone(policy, domain) -> None:
 def test_every_custom_action_is_covered(domain) -> None:
     custom = [a for a in domain.user_actions if is_custom_action(a, domain)]
     assert set(custom) == {"action_answer", "action_tell_more", "action_sources",
-                           "action_list_topics", "action_feedback"}
+                           "action_list_topics", "action_feedback", "action_decline"}
     assert not is_custom_action("utter_greet", domain)
     assert not is_custom_action("action_listen", domain)
 
@@ -117,3 +117,49 @@ def test_config_yml_orders_the_policies() -> None:
     priorities = {p["name"].rsplit(".", 1)[-1]: p.get("priority") for p in config["policies"]}
     assert priorities["LibraryUnavailablePolicy"] < priorities["SafetyPolicy"]
     assert priorities["LibraryUnavailablePolicy"] > RULE_POLICY_PRIORITY
+
+
+@pytest.fixture()
+def policy_with_stand_in(tmp_path: Path) -> LibraryUnavailablePolicy:
+    config = {**LibraryUnavailablePolicy.get_default_config(),
+              "stand_ins": {"action_decline": "utter_decline_personal_advice"}}
+    return LibraryUnavailablePolicy.create(
+        config, LocalModelStorage(tmp_path), Resource("library_unavailable"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+
+
+def test_a_failed_decline_gets_its_fixed_stand_in_then_listens(policy_with_stand_in,
+                                                               domain) -> None:
+    failed = tracker_with(domain, ActionExecuted("action_decline"))
+    assert predicted(policy_with_stand_in, domain, failed) == "utter_decline_personal_advice"
+    replied = tracker_with(domain, ActionExecuted("action_decline"),
+                           ActionExecuted("utter_decline_personal_advice"),
+                           BotUttered("I'm sorry, I can't advise you"))
+    assert predicted(policy_with_stand_in, domain, replied) == ACTION_LISTEN_NAME
+    other = tracker_with(domain, ActionExecuted("action_answer"))
+    assert predicted(policy_with_stand_in, domain, other) == UNAVAILABLE_RESPONSE
+
+
+def test_a_stand_in_uttered_by_a_rule_is_left_to_the_rules(policy_with_stand_in,
+                                                            domain) -> None:
+    tracker = tracker_with(domain, ActionExecuted("utter_decline_personal_advice"),
+                           BotUttered("I'm sorry, I can't advise you"))
+    assert predicted(policy_with_stand_in, domain, tracker) is None
+
+
+def test_a_stand_in_must_be_a_response(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="utter_"):
+        LibraryUnavailablePolicy.create(
+            {**LibraryUnavailablePolicy.get_default_config(),
+             "stand_ins": {"action_decline": "action_answer"}},
+            LocalModelStorage(tmp_path), Resource("library_unavailable"),
+            ExecutionContext(GraphSchema({}), "test"))
+
+
+def test_config_yml_gives_the_decline_its_stand_in() -> None:
+    import yaml
+
+    config = yaml.safe_load((REPO / "config.yml").read_text())
+    (entry,) = [p for p in config["policies"] if p["name"].endswith("LibraryUnavailablePolicy")]
+    assert entry["stand_ins"] == {"action_decline": "utter_decline_personal_advice"}

@@ -27,3 +27,17 @@ def test_the_regression_floor_excludes_combinations() -> None:
                (Thresholds(0.8, 0.5, 0.5), _summary(0.95, 0.98, 0.02))]
     assert choose(results, lambda t: t.crisis > 0.6)[0] == Thresholds(0.8, 0.5, 0.5)
     assert choose(results, lambda t: False) is None
+
+
+def test_safety_replies_to_ordinary_conversation_turns_exclude_a_combination() -> None:
+    noisy = _summary(0.99, 0.99, 0.01) | {"conversation_alarm_rate": 0.02}
+    quiet = _summary(0.97, 0.98, 0.01) | {"conversation_alarm_rate": 0.004}
+    results = [(Thresholds(0.3, 0.5, 0.3), noisy), (Thresholds(0.6, 0.5, 0.5), quiet)]
+    assert choose(results)[0] == Thresholds(0.6, 0.5, 0.5)
+
+
+def test_the_conversation_turns_are_read_from_the_tuning_conversations() -> None:
+    from bot.safety.tune import conversation_turns
+
+    turns = conversation_turns()
+    assert len(turns) > 100 and all(isinstance(t, str) and t.strip() for t in turns)
