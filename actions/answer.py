@@ -51,6 +51,19 @@ def conversation_context(tracker: Tracker) -> str | None:
     return context or None
 
 
+THREAD_MAX_WORDS = 40  # the thread a follow-up is read in keeps its latest words
+
+
+def thread_after(previous: str | None, question: str, followup: bool) -> str:
+    """The question the next follow-up is read against: a follow-up joins the thread
+    it continued ("what is central sensitisation" + "can it be undone?"), so a third
+    turn ("how long does that take") still knows the subject; a new question starts a
+    new thread. At most ``THREAD_MAX_WORDS`` words, the latest kept."""
+    if not (followup and previous):
+        return question
+    return " ".join(f"{previous} {question}".split()[-THREAD_MAX_WORDS:])
+
+
 CHECK_IN = "utter_check_in"
 CHECK_IN_DECLINED = "utter_check_in_declined"
 
@@ -200,6 +213,8 @@ class ActionAnswer(Action):
         if result is None or not result.answerable or not result.hits:
             send_no_answer(dispatcher, domain, question,
                            None if result is None else result.confidence)
+            if result is not None and result.followup:  # the thread goes on
+                return [SlotSet("last_reply_kind", "no_answer")]
             return [
                 SlotSet("last_question", None),
                 SlotSet("last_answer_id", None),
@@ -213,7 +228,8 @@ class ActionAnswer(Action):
                                        opening=opening)
         passage_ids = [hit.passage_id for hit in result.hits]
         return [
-            SlotSet("last_question", question),
+            SlotSet("last_question", thread_after(tracker.get_slot("last_question"), question,
+                                                  result.followup)),
             SlotSet("last_topic", topic_of(result.hits[0])),
             SlotSet("last_answer_id", answer_id),
             SlotSet("last_passage_ids", passage_ids),

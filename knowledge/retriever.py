@@ -214,7 +214,7 @@ class Retriever:
         signals = self._signals(q, search_vector, dense, lexical, sentence_best)
         confidence = self.calibration.probability(signals)
         answerable = confidence >= self.calibration.threshold and not self._unmentioned(q)
-        return SearchResult(query, hits, confidence, answerable, context)
+        return SearchResult(query, hits, confidence, answerable, context, q.followup)
 
     def _about_first(self, q: PreparedQuery, rows: list[int], order: list[int]) -> list[int]:
         """``order`` kept to the passages that mention what a "does X help" question asks

@@ -107,6 +107,7 @@ class SearchResult:
     confidence: float
     answerable: bool
     context: str | None = None
+    followup: bool = False  # the query was read as a follow-up of ``context``
 
     def to_dict(self) -> dict[str, Any]:
         return {

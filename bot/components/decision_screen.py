@@ -29,7 +29,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.decisions.screen import decision
+from bot.decisions.screen import decision, personal
 
 DECISION_INTENT = "ask_personal_advice"
 QUESTION_INTENT = "ask_question"
@@ -75,7 +75,8 @@ class DecisionScreen(GraphComponent, IntentClassifier):
                         add_to_output=True)
             message.set(DECISION_KEY, reason, add_to_output=True)
         elif intent.get(INTENT_NAME_KEY) == DECISION_INTENT and float(
-                intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.classifier_threshold:
+                intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.classifier_threshold \
+                and personal(text):
             message.set(DECISION_KEY, "classifier", add_to_output=True)
             reason = "classifier"
         elif intent.get(INTENT_NAME_KEY) == DECISION_INTENT:

@@ -4,7 +4,8 @@ data only: ``python -m bot.decisions.evaluate`` (Rasa's interpreter, ``.venv-ras
 For the decision/education tuning set (``data/tune.jsonl``) and the tuning
 conversations, prints decisions declined and education questions hard-declined for the
 rules alone and for the rules or the classifier's ``ask_personal_advice`` verdict at
-each confidence in ``THRESHOLDS``.
+each confidence in ``THRESHOLDS`` (kept, as the server keeps it, only for a message
+that speaks of the person or names a treatment: ``screen.personal``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from bot.decisions.screen import decision
+from bot.decisions.screen import decision, personal
 
 ROOT = Path(__file__).resolve().parents[2]
 THRESHOLDS = (1.01, 0.95, 0.9, 0.8, 0.7)  # 1.01: the rules alone
@@ -54,8 +55,10 @@ def main(model: Path = ROOT / "models/pain-assistant.tar.gz") -> int:
         items = labelled(path)
         confidence = asyncio.run(advice_confidence([t for t, _ in items], model))
         ruled = [decision(t) is not None for t, _ in items]
+        mine = [personal(t) for t, _ in items]  # the gate keeps the verdict only for these
         for threshold in THRESHOLDS:
-            declined = [r or c >= threshold for r, c in zip(ruled, confidence, strict=True)]
+            declined = [r or (c >= threshold and m)
+                        for r, c, m in zip(ruled, confidence, mine, strict=True)]
             dec = [d for d, (_, k) in zip(declined, items, strict=True) if k == "decision"]
             edu = [d for d, (_, k) in zip(declined, items, strict=True) if k == "education"]
             label = "rules alone" if threshold > 1 else f"rules or classifier >= {threshold}"

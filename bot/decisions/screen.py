@@ -22,8 +22,9 @@ _CONTEXT = re.compile(r"@(\w+)")
 
 
 @lru_cache(maxsize=2)
-def rules(path: Path = PATTERNS_PATH) -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
-    """(reason, compiled patterns) in file order."""
+def _patterns(path: Path = PATTERNS_PATH) -> tuple[tuple[tuple[str, tuple[re.Pattern[str], ...]],
+                                                       ...], re.Pattern[str]]:
+    """(the decision rules, the ``personal`` pattern), compiled."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     contexts = {name: f"(?:{rx})" for name, rx in (data.get("contexts") or {}).items()}
 
@@ -34,8 +35,23 @@ def rules(path: Path = PATTERNS_PATH) -> tuple[tuple[str, tuple[re.Pattern[str],
             return contexts[match.group(1)]
         return _CONTEXT.sub(context, rx)
 
-    return tuple((str(rule["reason"]), tuple(re.compile(expand(rx)) for rx in rule["patterns"]))
-                 for rule in data.get("decisions") or [])
+    decisions = tuple((str(rule["reason"]),
+                       tuple(re.compile(expand(rx)) for rx in rule["patterns"]))
+                      for rule in data.get("decisions") or [])
+    if not data.get("personal"):
+        raise ValueError(f"{path}: needs a 'personal' pattern")
+    return decisions, re.compile(expand(str(data["personal"])))
+
+
+def rules(path: Path = PATTERNS_PATH) -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
+    """(reason, compiled patterns) in file order."""
+    return _patterns(path)[0]
+
+
+def personal(text: str) -> bool:
+    """Whether ``text`` speaks of the person or names a medicine or procedure (what a
+    decision about one's own treatment always does)."""
+    return bool(_patterns()[1].search(normalise(text or "")))
 
 
 def decision(text: str) -> str | None:

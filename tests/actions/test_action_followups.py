@@ -106,3 +106,28 @@ def test_topics_come_from_the_corpus(domain) -> None:
     (plain,) = texts(dispatcher)
     assert plain.splitlines()[0] == wording(domain, "utter_topics_intro")
     assert plain.splitlines()[1:] == [f"- {t}" for t in topics]
+
+
+def test_a_follow_up_joins_the_thread_and_a_new_question_starts_one() -> None:
+    from actions.answer import THREAD_MAX_WORDS, thread_after
+
+    assert thread_after("what is central sensitisation", "can it be undone?", True) == \
+        "what is central sensitisation can it be undone?"
+    assert thread_after("what is central sensitisation", "does sleep matter?", False) == \
+        "does sleep matter?"
+    assert thread_after(None, "can it be undone?", True) == "can it be undone?"
+    long = " ".join(f"w{i}" for i in range(100))
+    kept = thread_after(long, "and then?", True).split()
+    assert len(kept) == THREAD_MAX_WORDS and kept[-2:] == ["and", "then?"]
+
+
+def test_a_third_turn_is_still_read_in_the_first_turns_subject(domain, data_dir) -> None:
+    slots: dict = {}
+    for text in ("what is central sensitisation?", "can it be undone?",
+                 "how long does that take"):
+        dispatcher = CollectingDispatcher()
+        slots.update(slots_of(ActionAnswer().run(dispatcher, make_tracker(text, **slots),
+                                                 domain)))
+        assert slots["last_question"].startswith("what is central sensitisation?")
+    # answered or not, the third turn continued the thread, so the next one can too
+    assert slots["last_reply_kind"] in {"answer", "no_answer"}

@@ -50,3 +50,20 @@ def test_other_intents_and_forced_intents_are_left_alone() -> None:
     DecisionScreen().process([greeting, forced])
     assert greeting.get("intent")["name"] == "greet"
     assert forced.get("intent")["name"] == "ask_personal_advice"
+
+
+@pytest.mark.parametrize("text", ["purple monkey dishwasher", "orange donkey kettle",
+                                  "recipe for lasagne"])
+def test_word_salad_the_classifier_took_for_advice_is_never_declined(text) -> None:
+    message = _message(text, "ask_personal_advice", 0.97)
+    DecisionScreen(classifier_threshold=0.9).process([message])
+    assert message.get("intent")["name"] == "ask_question"
+
+
+@pytest.mark.parametrize("text", ["should i stop taking it?", "Is this plantar fasciitis?",
+                                  "Carpal tunnel release: worth having done?",
+                                  "any point in the epidural"])
+def test_a_confident_verdict_about_the_persons_own_care_is_kept(text) -> None:
+    message = _message(text, "ask_personal_advice", 0.97)
+    DecisionScreen(classifier_threshold=0.9).process([message])
+    assert message.get("intent")["name"] == "ask_personal_advice"
