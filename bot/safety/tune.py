@@ -30,7 +30,7 @@ from bot.safety.detector import Detector, Thresholds
 
 GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 FRAMED_GRID = (None, 0.5, 0.7, 0.9, 0.95)  # crisis_framed (None: same as crisis)
-VETO_GRID = (0.8, 0.9, 0.95, 0.98, 1.0)
+VETO_GRID = (0.8, 0.9, 0.95, 0.98, 0.99, 1.0)
 PHRASES = Path(__file__).resolve().parents[2] / "tests" / "data" / "safety_phrases.yml"
 MAX_FALSE_ALARMS = 0.03
 SAFETY_REPLIES = frozenset({taxonomy.CRISIS, taxonomy.RED_FLAG, taxonomy.CHECK_IN})
