@@ -98,6 +98,8 @@ def test_missing_words_are_the_first_run_the_library_never_mentions(tiny: Retrie
     # a capitalised word inside a sentence may be a name: never echoed back
     assert tiny.missing_words("I'm Priya, is a Dishwasher good for the chain") == []
     assert tiny.missing_words("Dishwasher tips?") == ["Dishwasher"]
+    # adverbs and vague words are never what a question is about
+    assert tiny.missing_words("what exactly is a dishwasher, basically") == ["dishwasher"]
 
 
 def test_result_to_dict_is_json(tiny: Retriever) -> None:
