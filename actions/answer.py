@@ -145,9 +145,9 @@ def not_covered(domain: contract.DomainDict, question: str) -> str:
     """ "My library doesn't cover CRPS": naming, in the person's own words, what the
     library never mentions, when the question is short and says it in a few words;
     else the plain "doesn't cover that question"."""
-    from knowledge import missing_words
+    from knowledge import missing_subject
 
-    subject = missing_words(question) if question else []
+    subject = missing_subject(question) if question else []
     if 0 < len(subject) <= NAMED_SUBJECT_MAX_WORDS and \
             len(question.split()) <= NAMED_QUESTION_MAX_WORDS:
         return contract.wording(domain, "utter_no_answer_named").replace(

@@ -13,6 +13,7 @@ from knowledge.api import (
     get_source,
     library_terms,
     list_topics,
+    missing_subject,
     missing_words,
     search,
     set_retriever,
@@ -20,6 +21,6 @@ from knowledge.api import (
 )
 
 __all__ = [
-    "get_retriever", "get_source", "library_terms", "list_topics", "missing_words", "search",
-    "set_retriever", "suggest_topics",
+    "get_retriever", "get_source", "library_terms", "list_topics", "missing_subject",
+    "missing_words", "search", "set_retriever", "suggest_topics",
 ]

@@ -62,6 +62,12 @@ def missing_words(query: str) -> list[str]:
     return get_retriever().missing_words(query)
 
 
+def missing_subject(query: str) -> list[str]:
+    """The subject ``query`` names that the library never mentions ("what is CRPS" ->
+    ["CRPS"]); empty unless the question's grammar names it as its subject."""
+    return get_retriever().missing_subject(query)
+
+
 def get_source(source_id: str) -> Source | None:
     """The source record for a document id, or None."""
     return get_retriever().index.sources.get(source_id)

@@ -43,6 +43,11 @@ _EFFECT_QUESTION = re.compile(
     r"\b(?:does|do|can|could|is|are|would|will|should|might)\s+((?:[\w'’-]+\s+){1,4}?)"
     r"(?:help|helps|work|works|good for|bad for|worth|useful|effective|safe)\b", re.I)
 _PRONOUN = re.compile(r"(?:it|this|that|these|those|they|he|she|you|i|we)\b", re.I)
+# "what is X", "what about X", "what causes X", "tell me about X": X is the subject
+_SUBJECT_QUESTION = re.compile(
+    r"\b(?:what(?:'s|’s|s| is| are| was)|what about|how about|what causes|what does|"
+    r"tell me about|explain|anything on|info on|information on)\s+(?:an?\s+|the\s+)?"
+    r"((?:[\w'’-]+\s*){1,4})", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 
 
@@ -133,6 +138,16 @@ def asked_about(text: str) -> list[str]:
     if not match or _PRONOUN.match(match.group(1)):  # "is it meant to help": about "it"
         return []
     return [w for w in words(match.group(1)) if w not in stopwords()]
+
+
+def subject_words(text: str) -> set[str]:
+    """The lower-cased words a question names as its subject, where its grammar says so
+    ("what is CRPS", "what about yoga?", "does CBD oil help"): empty otherwise."""
+    found = [m.group(1) for m in _SUBJECT_QUESTION.finditer(text)]
+    effect = _EFFECT_QUESTION.search(text)
+    if effect and not _PRONOUN.match(effect.group(1)):
+        found.append(effect.group(1))
+    return {w.lower() for chunk in found for w in _WORD.findall(chunk)}
 
 
 def is_followup(query: str) -> bool:

@@ -25,6 +25,7 @@ from knowledge.query import (
     asked_about,
     prepare,
     query_terms,
+    subject_words,
 )
 from knowledge.schema import Hit, SearchResult
 
@@ -326,6 +327,27 @@ class Retriever:
             if stems and stems[0] not in self.index.lexical.terms:
                 run.append(word)
             elif run:
+                break
+        return run
+
+    def missing_subject(self, query: str) -> list[str]:
+        """``missing_words``, but only when the question's grammar names them as its
+        subject ("what is CRPS", "is yoga good for back pain"): a missing word elsewhere
+        ("4 hours sleep", "my mum") is not what the question is about, and naming it
+        would say something false. The next word of the subject joins them ("dry
+        needling", not "dry")."""
+        run = self.missing_words(query)
+        text = prepare(query, None, self._repair).repaired
+        subject = subject_words(query) | subject_words(text)
+        if not run or not all(w.lower() in subject for w in run):
+            return []
+        typed = [m.group(0) for m in _TYPED_WORD.finditer(query)]  # as the person typed
+        for i in range(len(typed) - len(run)):  # "dry needling", "cupping therapy": the
+            if typed[i:i + len(run)] == run:      # subject goes on past the missing words
+                following = typed[i + len(run)]
+                if following.lower() in subject_words(query) and following.lower() not in \
+                        query_terms()["function_words"]:
+                    return [*run, following]
                 break
         return run
 

@@ -98,6 +98,12 @@ def test_missing_words_are_the_first_run_the_library_never_mentions(tiny: Retrie
     # a capitalised word inside a sentence may be a name: never echoed back
     assert tiny.missing_words("I'm Priya, is a Dishwasher good for the chain") == []
     assert tiny.missing_words("Dishwasher tips?") == ["Dishwasher"]
+    # named only where the question's grammar makes it the subject
+    assert tiny.missing_subject("what is a dishwasher?") == ["dishwasher"]
+    assert tiny.missing_subject("what about dishwashers?") == ["dishwashers"]
+    # the subject goes on past the missing word ("dry needling", not "dry")
+    assert tiny.missing_subject("what is a dishwasher chain?") == ["dishwasher", "chain"]
+    assert tiny.missing_subject("my dishwasher broke, how do I oil the chain") == []
     # adverbs and vague words are never what a question is about
     assert tiny.missing_words("what exactly is a dishwasher, basically") == ["dishwasher"]
 
