@@ -337,15 +337,15 @@ class Retriever:
         would say something false. The next word of the subject joins them ("dry
         needling", not "dry")."""
         run = self.missing_words(query)
-        text = prepare(query, None, self._repair).repaired
-        subject = subject_words(query) | subject_words(text)
+        as_typed = subject_words(query)
+        subject = as_typed | subject_words(prepare(query, None, self._repair).repaired)
         if not run or not all(w.lower() in subject for w in run):
             return []
         typed = [m.group(0) for m in _TYPED_WORD.finditer(query)]  # as the person typed
         for i in range(len(typed) - len(run)):  # "dry needling", "cupping therapy": the
             if typed[i:i + len(run)] == run:      # subject goes on past the missing words
                 following = typed[i + len(run)]
-                if following.lower() in subject_words(query) and following.lower() not in \
+                if following.lower() in as_typed and following.lower() not in \
                         query_terms()["function_words"]:
                     return [*run, following]
                 break
