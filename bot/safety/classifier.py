@@ -2,8 +2,8 @@
 
 ``bot.safety.train`` fine-tunes the knowledge layer's embedding model
 (all-MiniLM-L6-v2, mean pooling) with a linear layer on top, on the training bank, and
-exports it to ONNX; this module runs that export with the knowledge layer's ONNX loader
-(onnxruntime and tokenizers only),
+exports it to ONNX, once per seed; this module runs those exports, averaged, with the
+knowledge layer's ONNX loader (onnxruntime and tokenizers only),
 so it works inside the Rasa process (Python 3.10, no torch) even when the action server
 is down. Its classes are ``safe``, ``distress`` (ambiguous distress that deserves a
 check-in), ``crisis`` and every red-flag category. A long message is read in
@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,20 +90,30 @@ def summarise(classes: tuple[str, ...], probs: np.ndarray) -> Scores:
                   red_flag=float(red_total.max()), category=category, safe=safe)
 
 
-class Classifier:
-    """An exported safety classifier folder (model.onnx, tokenizer.json, classes.json).
+MEMBER_PREFIX = "seed-"
 
-    Construction checks the folder and its classes; the ONNX session loads on first use.
-    """
 
-    def __init__(self, folder: Path, threads: int = 1) -> None:
-        self.folder = Path(folder)
+def member_folders(folder: Path) -> list[Path]:
+    """The exports a classifier folder holds: one ``seed-N`` subfolder per ensemble
+    member (``bot.safety.train`` writes one per seed in ``detector.yml``), else the
+    folder itself when it is a single export."""
+    folder = Path(folder)
+    members = sorted(p for p in folder.glob(f"{MEMBER_PREFIX}*") if p.is_dir())
+    return members or ([folder] if (folder / ONNX_FILE).is_file() else [])
+
+
+class _Member:
+    """One exported fine-tuned model (model.onnx, tokenizer.json, classes.json); the
+    ONNX session loads on first use."""
+
+    def __init__(self, folder: Path, threads: int) -> None:
+        self.folder = folder
         missing = [f for f in (ONNX_FILE, TOKENIZER_FILE, META_FILE)
-                   if not (self.folder / f).is_file()]
+                   if not (folder / f).is_file()]
         if missing:
-            raise FileNotFoundError(f"no safety classifier in {self.folder} "
+            raise FileNotFoundError(f"no safety classifier in {folder} "
                                     f"(missing {', '.join(missing)}); run `make model`")
-        meta = json.loads((self.folder / META_FILE).read_text(encoding="utf-8"))
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
         self.classes = check_classes(list(meta["classes"]))
         self.fingerprint = str(meta.get("fingerprint", ""))
         self._threads = threads
@@ -110,7 +121,7 @@ class Classifier:
         self._tokenizer = None
         self._lock = threading.Lock()
 
-    def _load(self):
+    def load(self):  # noqa: ANN201 - (onnxruntime session, tokenizer)
         with self._lock:
             if self._session is None:
                 from knowledge.embedding import load_onnx
@@ -120,17 +131,53 @@ class Classifier:
                     self._threads)
         return self._session, self._tokenizer
 
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        from knowledge.embedding import model_inputs
+
+        session, tokenizer = self.load()
+        return np.concatenate([session.run(None, model_inputs(tokenizer, [text]))[0]
+                               for text in texts])
+
+
+class Classifier:
+    """The safety classifier in ``folder``: an ensemble of fine-tuned members (see
+    ``member_folders``) whose class probabilities are averaged. Two trainings of the
+    same model on the same data disagree on hard messages (seeds, and the CPU's
+    arithmetic); their average is steadier than either and was better on the tuning set.
+
+    Construction checks every member and that they share their classes; the ONNX
+    sessions load on first use.
+    """
+
+    def __init__(self, folder: Path, threads: int = 1) -> None:
+        self.folder = Path(folder)
+        folders = member_folders(self.folder)
+        if not folders:
+            raise FileNotFoundError(f"no safety classifier in {self.folder}; run `make model`")
+        # the threads are shared out: members run side by side, one thread each on two
+        self.members = [_Member(f, max(1, threads // len(folders))) for f in folders]
+        self._pool = ThreadPoolExecutor(len(folders), thread_name_prefix="safety-member") \
+            if len(folders) > 1 else None
+        self.classes = self.members[0].classes
+        if any(m.classes != self.classes for m in self.members):
+            raise ValueError(f"the members in {self.folder} have different classes")
+        self.fingerprint = ",".join(m.fingerprint for m in self.members)
+
     def ready(self) -> Classifier:
-        """Loads the model now; returns self."""
-        self._load()
+        """Loads the models now; returns self."""
+        for member in self.members:
+            member.load()
         return self
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
-        """Class probabilities, one row per text."""
-        from knowledge.embedding import model_inputs
-
-        session, tokenizer = self._load()
-        return session.run(None, model_inputs(tokenizer, texts))[0]
+        """Class probabilities, one row per text: the members' mean (the members run at
+        the same time). Each text is run on its own: a batch of a long message's
+        segments would be padded to its longest, which costs more than the per-run
+        overhead."""
+        if self._pool is None:
+            return self.members[0].probabilities(texts)
+        runs = self._pool.map(lambda member: member.probabilities(texts), self.members)
+        return np.mean(list(runs), axis=0)
 
     def score(self, text: str) -> Scores:
         """The message's scores (see ``Scores``)."""

@@ -68,7 +68,7 @@ class Thresholds:
             raise ValueError("the check-in threshold must not exceed the crisis threshold")
 
 
-TRAINING_KEYS = ("epochs", "batch_size", "learning_rate", "dropout", "frozen_layers", "seed",
+TRAINING_KEYS = ("epochs", "batch_size", "learning_rate", "dropout", "frozen_layers", "seeds",
                  "buried")
 BURIED_LABELS = ("crisis", "red_flag", "safe")  # composites per label (bot/safety/augment.py)
 
@@ -80,14 +80,22 @@ class DetectorSettings:
     model: Path
     training: dict[str, Any]
     thresholds: Thresholds
+    threads: int = 1
 
     def __post_init__(self) -> None:
+        if not 1 <= self.threads <= 8:
+            raise ValueError(f"detector.yml: threads must be 1 to 8, got {self.threads}")
         if sorted(self.training) != sorted(TRAINING_KEYS):
             raise ValueError(f"detector.yml: training needs exactly {TRAINING_KEYS}")
         buried = self.training["buried"]
         if not isinstance(buried, dict) or set(buried) - set(BURIED_LABELS):
             raise ValueError(f"detector.yml: training.buried gives counts for {BURIED_LABELS}")
-        numbers = [v for k, v in self.training.items() if k != "buried"] + list(buried.values())
+        seeds = self.training["seeds"]
+        if not isinstance(seeds, list) or not seeds or len(set(seeds)) != len(seeds):
+            raise ValueError("detector.yml: training.seeds is a list of distinct seeds, "
+                             "one per ensemble member")
+        numbers = [v for k, v in self.training.items() if k not in ("buried", "seeds")]
+        numbers += list(buried.values()) + list(seeds)
         if min(numbers) < 0 or self.training["epochs"] < 1:
             raise ValueError("detector.yml: training values must be positive")
 
@@ -96,7 +104,7 @@ class DetectorSettings:
         data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
         model = Path(os.environ.get("PAIN_SAFETY_MODEL") or data["model"])
         return cls(model=model if model.is_absolute() else REPO_ROOT / model,
-                   training=dict(data["training"]),
+                   training=dict(data["training"]), threads=int(data.get("threads", 1)),
                    thresholds=Thresholds(**{k: None if v is None else float(v)
                                             for k, v in data["thresholds"].items()}))
 
@@ -195,7 +203,8 @@ def build(settings: DetectorSettings | None = None, strict: bool = True) -> Dete
     and the problem is logged as an error."""
     settings = settings or DetectorSettings.load()
     try:
-        return Detector(settings.thresholds, Classifier(settings.model).ready())
+        return Detector(settings.thresholds,
+                        Classifier(settings.model, settings.threads).ready())
     except (OSError, ValueError) as error:
         if strict:
             raise RuntimeError(f"safety classifier unavailable: {error}; run `make model`"

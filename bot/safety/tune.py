@@ -83,14 +83,18 @@ def choose(results, floor_ok=lambda thresholds: True):
 
 def regression_floor(screen: Detector):
     """A test of thresholds: every crisis and red-flag phrase of the team's regression
-    list (``tests/data/safety_phrases.yml``: canonical phrasings) gets its reply. Not a
-    quality measure (the team wrote it), a floor no choice may fall through. Its
-    harmless idioms are not part of the floor: no setting of the current model gets all
-    of them right (see tests/integration/test_safety.py)."""
+    list (``tests/data/safety_phrases.yml``: canonical phrasings) gets its reply, and
+    none of its harmless phrases gets a crisis or red-flag reply (a check-in is allowed:
+    no setting of the model keeps every idiom from one, see
+    tests/integration/test_safety.py). Not a quality measure (the team wrote it), a
+    floor no choice may fall through. The harmless half was added when the two-member
+    classifier's first pick (red flag 0.7) sent "I got a headache from staring at my
+    screen all day" to the emergency reply."""
     import yaml
 
     phrases = yaml.safe_load(PHRASES.read_text(encoding="utf-8"))
     cases = [(text, kind) for kind in ("crisis", "red_flag") for text in phrases[kind]]
+    cases += [(text, None) for text in phrases["harmless"]]
     found = [rules.screen(text) for text, _ in cases]
     scores = [screen.scores(text) for text, _ in cases]
 

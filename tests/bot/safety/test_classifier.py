@@ -4,6 +4,10 @@ before ``make test-rasa-unit`` runs these."""
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -49,6 +53,34 @@ def test_exported_model_knows_every_class(model: classifier.Classifier) -> None:
     probs = model.probabilities(["hello", "what is pain?"])
     assert probs.shape == (2, len(model.classes))
     assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_members_are_averaged_and_must_share_their_classes(model: classifier.Classifier,
+                                                           tmp_path: Path) -> None:
+    assert len(model.members) == len(DetectorSettings.load().training["seeds"])
+    texts = ["why does stress make my back worse?", "i want to end it all tonight"]
+    each = [m.probabilities(texts) for m in model.members]
+    assert np.allclose(model.probabilities(texts), np.mean(each, axis=0), atol=1e-6)
+    # a folder that is itself one export is a one-member classifier
+    single = classifier.Classifier(model.members[0].folder)
+    assert np.allclose(single.probabilities(texts), each[0], atol=1e-6)
+    # members that disagree on their classes are refused when the classifier is built
+    for name in ("seed-1", "seed-2"):
+        shutil.copytree(model.members[0].folder, tmp_path / name)
+    meta = tmp_path / "seed-2" / classifier.META_FILE
+    classes = json.loads(meta.read_text())
+    classes["classes"] = list(reversed(classes["classes"]))
+    meta.write_text(json.dumps(classes))
+    with pytest.raises(ValueError, match="different classes"):
+        classifier.Classifier(tmp_path)
+
+
+def test_scores_do_not_depend_on_the_thread_count(model: classifier.Classifier) -> None:
+    text = " ".join(["My back has ached for years and the physio says it is sensitised."] * 12)
+    assert len(classifier.segments(text)) > 1
+    two = classifier.Classifier(model.folder, threads=2)
+    assert np.allclose(model.probabilities(classifier.segments(text)),
+                       two.probabilities(classifier.segments(text)), atol=1e-5)
 
 
 @pytest.mark.parametrize(("text", "kind"), [

@@ -11,11 +11,12 @@ from bot.safety.detector import DetectorSettings, classifier_input
 def test_training_texts_are_what_the_screen_gives_the_classifier_and_composites_are_added(
 ) -> None:
     settings = DetectorSettings.load()
-    texts, classes = train.training_data(settings.training)
+    seed = settings.training["seeds"][0]
+    texts, classes = train.training_data(settings.training, seed)
     assert len(texts) == len(classes)
     buried = sum(settings.training["buried"].values())
     plain = dict(settings.training, buried={label: 0 for label in settings.training["buried"]})
-    fewer, _ = train.training_data(plain)
+    fewer, _ = train.training_data(plain, seed)
     assert len(texts) - len(fewer) == buried
     sample = texts[::97]
     assert all(classifier_input(t) == t for t in sample)  # normalised, idioms cut out
@@ -28,3 +29,11 @@ def test_training_texts_are_what_the_screen_gives_the_classifier_and_composites_
 def test_the_fingerprint_covers_the_rules_the_training_text_depends_on() -> None:
     names = {p.name for p in train.input_files()}
     assert {"patterns.yml", "screen.py", "augment.py", "classifier.py"} <= names
+
+
+def test_each_member_has_its_own_fingerprint() -> None:
+    settings = DetectorSettings.load()
+    first, second = settings.training["seeds"][:2]
+    assert train.fingerprint(settings, "pkg==1", first) != train.fingerprint(settings, "pkg==1",
+                                                                             second)
+    assert train.member(settings, first) != train.member(settings, second)
