@@ -115,7 +115,6 @@ class _Member:
                                     f"(missing {', '.join(missing)}); run `make model`")
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
         self.classes = check_classes(list(meta["classes"]))
-        self.fingerprint = str(meta.get("fingerprint", ""))
         self._threads = threads
         self._session = None
         self._tokenizer = None
@@ -161,7 +160,6 @@ class Classifier:
         self.classes = self.members[0].classes
         if any(m.classes != self.classes for m in self.members):
             raise ValueError(f"the members in {self.folder} have different classes")
-        self.fingerprint = ",".join(m.fingerprint for m in self.members)
 
     def ready(self) -> Classifier:
         """Loads the models now; returns self."""

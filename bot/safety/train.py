@@ -34,7 +34,6 @@ from bot.safety.classifier import (
     META_FILE,
     ONNX_FILE,
     TOKENIZER_FILE,
-    member_folders,
     segments,
 )
 from bot.safety.detector import REPO_ROOT, DetectorSettings, classifier_input
@@ -256,11 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     package = f"{MODEL_PACKAGE}=={version(MODEL_PACKAGE)}"
     seeds = [int(s) for s in settings.training["seeds"]]
     keep = {member(settings, s) for s in seeds}
-    for stale in member_folders(settings.model):
-        if stale == settings.model:  # a single export from before the ensemble
-            for name in (ONNX_FILE, TOKENIZER_FILE, META_FILE):
-                (stale / name).unlink()
-        elif stale not in keep:
+    for stale in settings.model.glob(f"{MEMBER_PREFIX}*"):  # members of dropped seeds
+        if stale not in keep:
             shutil.rmtree(stale)
     for seed in seeds:
         folder, wanted = member(settings, seed), fingerprint(settings, package, seed)
