@@ -214,7 +214,8 @@ class Retriever:
                              "fused": float(fused[i]), "sentence": best}))
         signals = self._signals(q, search_vector, dense, lexical, sentence_best)
         confidence = self.calibration.probability(signals)
-        answerable = confidence >= self.calibration.threshold and not self._unmentioned(q)
+        answerable = confidence >= self.calibration.threshold \
+            and not self._unmentioned(q) and not self._new_unknown_subject(q)
         return SearchResult(query, hits, confidence, answerable, context, q.followup)
 
     def _about_first(self, q: PreparedQuery, rows: list[int], order: list[int]) -> list[int]:
@@ -244,6 +245,16 @@ class Retriever:
         if len(never) < len(about):  # "is breathwork or cold showers worth a try"
             return []  # names something the library does discuss
         return [w for w in never if w in self._english]
+
+    def _new_unknown_subject(self, q: PreparedQuery) -> bool:
+        """Whether a follow-up turns to a subject the library never mentions and that is
+        not an everyday word ("what about for CRPS specifically?" after acupuncture): the
+        context would otherwise answer it with the previous subject's passages. Everyday
+        missing words ("what's the point of it") are left to the confidence."""
+        if not q.followup:
+            return False
+        subject = self.missing_subject(q.original)
+        return bool(subject) and any(w.lower() not in self._english for w in subject)
 
     def unmentioned(self, query: str, context: str | None = None) -> list[str]:
         """What ``query`` asks about that the library never mentions (see ``_unmentioned``)."""
@@ -324,6 +335,9 @@ class Retriever:
                     break
                 continue
             stems = [] if word.lower() in function_words else terms(word)
+            expansion = query_terms()["expansions"].get(word.lower())
+            if expansion and any(t in self.index.lexical.terms for t in terms(expansion)):
+                stems = []  # "fibro": the library says "fibromyalgia"
             if stems and stems[0] not in self.index.lexical.terms:
                 run.append(word)
             elif run:

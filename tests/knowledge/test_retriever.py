@@ -187,6 +187,21 @@ def test_a_followup_about_acupuncture_returns_acupuncture(default_retriever: Ret
     assert all("acupuncture" in h.passage.text.lower() for h in result.hits)
 
 
+def test_a_followup_turning_to_an_unknown_subject_is_not_answered(
+        default_retriever: Retriever) -> None:
+    # as the bot gives it: the last question and the heading of its answer
+    context = "Does acupuncture help chronic back pain? How Acupuncture Influences Pain Signaling"
+    turned = default_retriever.search("what about for CRPS specifically?", context=context)
+    # the context alone would carry it past the threshold with acupuncture passages
+    assert turned.followup
+    assert turned.confidence >= default_retriever.calibration.threshold
+    assert not turned.answerable
+    assert default_retriever.missing_subject("what about for CRPS specifically?") == ["CRPS"]
+    # a short name the library knows by its long one is not an unknown subject
+    assert default_retriever.missing_subject("what about fibro?") == []
+    assert default_retriever.search("what about fibro?", context=context).answerable
+
+
 def test_exclude_gives_the_next_passages(default_retriever: Retriever) -> None:
     first = default_retriever.search("what is central sensitisation?", k=3)
     shown = [h.passage_id for h in first.hits]
