@@ -200,7 +200,8 @@ class ActionAnswer(Action):
         if is_first_reply(tracker):  # a session that opens with a question: say who we are
             dispatcher.utter_message(text=contract.wording(domain, "utter_first_contact"))
         result = search(question, k=excerpts_per_answer(),
-                        context=conversation_context(tracker)) if question else None
+                        context=conversation_context(tracker),
+                        seen=tracker.get_slot("shown_passage_ids") or ()) if question else None
         after_check_in = question_before_check_in(tracker) is not None
         if after_check_in and (result is None or not result.answerable or not result.hits):
             # a "no" to the check-in: the kind words alone, no "my library doesn't cover"

@@ -37,9 +37,10 @@ def set_retriever(retriever: Retriever | None) -> None:
 
 
 def search(query: str, k: int = 3, context: str | None = None,
-           exclude: Iterable[str] = ()) -> SearchResult:
-    """Best ``k`` passages with excerpts, a confidence and an answerable decision."""
-    return get_retriever().search(query, k=k, context=context, exclude=exclude)
+           exclude: Iterable[str] = (), seen: Iterable[str] = ()) -> SearchResult:
+    """Best ``k`` passages with excerpts, a confidence and an answerable decision; a
+    follow-up prefers passages not in ``seen`` (those just shown)."""
+    return get_retriever().search(query, k=k, context=context, exclude=exclude, seen=seen)
 
 
 def list_topics() -> list[str]:

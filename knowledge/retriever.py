@@ -32,6 +32,10 @@ from knowledge.schema import Hit, SearchResult
 _TYPED_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
 
 RRF_K = 60
+# a follow-up's fresh passages may come from this many ranks past the ``k`` shown:
+# on the tuning conversations, 46 of 117 follow-up excerpts repeated the previous
+# answer's with 0; 7 of 114 with 2, and as many follow-ups answered with evidence
+FOLLOWUP_FRESH_DEPTH = 2
 
 
 @dataclass(frozen=True)
@@ -179,8 +183,11 @@ class Retriever:
         return _Ranking(rows, dense, lexical, fused, sentence_best, final, list(order))
 
     def search(self, query: str, k: int = 3, context: str | None = None,
-               exclude: Iterable[str] = ()) -> SearchResult:
-        """Best ``k`` passages for ``query`` (after ``context`` if it is a follow-up)."""
+               exclude: Iterable[str] = (), seen: Iterable[str] = ()) -> SearchResult:
+        """Best ``k`` passages for ``query`` (after ``context`` if it is a follow-up).
+        A follow-up is answered with passages the person has not just been shown
+        (``seen``) when any of the best ``k + FOLLOWUP_FRESH_DEPTH`` is new: a new
+        question about the same subject is not given the same quotes again."""
         q = prepare(query, context, self._repair)
         excluded = {self._ids[i] for i in exclude if i in self._ids}
         if not words(q.text):
@@ -190,9 +197,11 @@ class Retriever:
         if ranking is None:
             return SearchResult(query, [], 0.0, False, context)
         rows, dense, lexical, fused, sentence_best, final, order = ranking
+        seen = set(seen) if q.followup else set()
+        wanted = k + FOLLOWUP_FRESH_DEPTH if seen else k
         hits = []
         for i in self._about_first(q, rows, order):
-            if len(hits) == k:
+            if len(hits) == wanted:
                 break
             row = rows[i]
             passage = self.index.passages[row]
@@ -212,6 +221,8 @@ class Retriever:
             hits.append(Hit(passage, self.index.sources[passage.doc_id], excerpt, float(final[i]),
                             {"dense": float(dense[i]), "bm25": float(lexical[i]),
                              "fused": float(fused[i]), "sentence": best}))
+        if seen:  # fresh passages first, each group in rank order
+            hits = sorted(hits, key=lambda h: h.passage_id in seen)[:k]
         signals = self._signals(q, search_vector, dense, lexical, sentence_best)
         confidence = self.calibration.probability(signals)
         answerable = confidence >= self.calibration.threshold \

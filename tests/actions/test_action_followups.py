@@ -131,3 +131,19 @@ def test_a_third_turn_is_still_read_in_the_first_turns_subject(domain, data_dir)
         assert slots["last_question"].startswith("what is central sensitisation?")
     # answered or not, the third turn continued the thread, so the next one can too
     assert slots["last_reply_kind"] in {"answer", "no_answer"}
+
+
+def test_a_followup_question_is_answered_with_quotes_not_just_shown(domain, data_dir) -> None:
+    first = CollectingDispatcher()
+    slots = slots_of(ActionAnswer().run(
+        first, make_tracker("my mri says mild degenerative changes, is my spine crumbling?"),
+        domain))
+    assert slots["last_reply_kind"] == "answer"
+    dispatcher = CollectingDispatcher()
+    events = ActionAnswer().run(dispatcher, make_tracker("so why does it hurt so much then",
+                                                         **slots), domain)
+    (custom,) = customs(dispatcher)
+    assert custom["kind"] == "answer"
+    ids = [e["passage_id"] for e in custom["excerpts"]]
+    assert ids[0] not in slots["shown_passage_ids"]
+    assert slots_of(events)["shown_passage_ids"] == ids

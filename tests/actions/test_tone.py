@@ -23,6 +23,10 @@ from tests.actions.actions_testkit import customs, make_tracker, wording
      "utter_caveat_own_case"),
     ("what is central sensitization?", None),
     ("does acupuncture help with back pain", None),
+    # the library's own subject is no feeling
+    ("first time in months with no flare! does exercise actually calm the nervous system?",
+     None),
+    ("bit nervous about my scan on friday, what do they actually show?", "utter_ack_worry"),
 ])
 def test_the_first_matching_signal_chooses_the_acknowledgement(text, response) -> None:
     assert tone.acknowledgement(text) == response

@@ -202,6 +202,26 @@ def test_a_followup_turning_to_an_unknown_subject_is_not_answered(
     assert default_retriever.search("what about fibro?", context=context).answerable
 
 
+def test_a_followup_is_not_given_the_quotes_it_was_just_shown(
+        default_retriever: Retriever) -> None:
+    first = default_retriever.search(
+        "my mri says mild degenerative changes, is my spine crumbling?")
+    context = f"{first.query} {first.hits[0].passage.section}"
+    shown = [h.passage_id for h in first.hits]
+    followup = "so why does it hurt so much then"
+    plain = default_retriever.search(followup, context=context)
+    fresh = default_retriever.search(followup, context=context, seen=shown)
+    assert plain.followup and fresh.followup
+    assert set(shown) & {h.passage_id for h in plain.hits}  # without it: the same quotes
+    assert len(fresh.hits) == len(plain.hits) == 3
+    new = [h.passage_id not in shown for h in fresh.hits]
+    assert new[0] and new == sorted(new, reverse=True)  # fresh first, in rank order
+    assert fresh.confidence == plain.confidence  # the decision is the question's
+    # a question that is not a follow-up ignores what was shown
+    again = default_retriever.search(first.query, seen=shown)
+    assert [h.passage_id for h in again.hits] == shown
+
+
 def test_exclude_gives_the_next_passages(default_retriever: Retriever) -> None:
     first = default_retriever.search("what is central sensitisation?", k=3)
     shown = [h.passage_id for h in first.hits]
