@@ -121,6 +121,13 @@ def _rate(rows: list[dict], test) -> tuple[int, int]:  # noqa: ANN001
     return sum(1 for r in rows if test(r)), len(rows)
 
 
+def answers_after_answers(rows: list[dict]) -> list[tuple[dict, dict]]:
+    """(previous, this) for every answer that directly follows an answer in the same
+    conversation (rows in playing order)."""
+    return [(a, b) for a, b in zip(rows, rows[1:], strict=False)
+            if a.get("id") == b.get("id") and a["kind"] == b["kind"] == "answer"]
+
+
 def summary(rows: list[dict]) -> dict:
     """The figures the issue asks for, from judged turns."""
     answerable = [r for r in rows if r["expect"] == "answer"]
@@ -141,6 +148,10 @@ def summary(rows: list[dict]) -> dict:
             [r for r in rows if r["expect"] == "not_covered"], lambda r: r["kind"] == "no_answer"),
         "not_understood_on_pain_messages": _rate(pain, lambda r: r["kind"] == "not_understood"),
         "safety_reply_on_ordinary_turns": _rate(rows, lambda r: r["kind"] in SAFETY_KINDS),
+        # a patient asking on, given a quote they were shown the turn before
+        "answers_repeating_a_quote_just_shown": _rate(
+            answers_after_answers(rows),
+            lambda pair: bool(set(pair[0]["excerpts"]) & set(pair[1]["excerpts"]))),
     }
     wrong = Counter(r["kind"] for r in answerable if not r["right"])
     ms = [r["ms"] for r in rows]

@@ -61,3 +61,14 @@ def test_summary_counts_each_figure_over_its_own_turns() -> None:
     assert figures["out_of_library_turned_away"]["rate"] == 0.0
     assert figures["not_understood_on_pain_messages"] == {"n": 1, "of": 5, "rate": 0.2}
     assert e2e.summary(rows)["disputed"] == 1
+
+
+def test_an_answer_repeating_a_quote_from_the_answer_before_is_counted() -> None:
+    rows = [row("answer", "answer", True, id="A", excerpts=["x", "y"]),
+            row("answer", "answer", True, id="A", excerpts=["y", "z"]),  # repeats "y"
+            row("answer", "answer", True, id="A", excerpts=["w"]),
+            row("answer", "answer", True, id="B", excerpts=["w"]),  # a new conversation
+            row("chat", "chitchat", True, id="B", excerpts=[]),
+            row("answer", "answer", True, id="B", excerpts=["w"])]  # not after an answer
+    figure = e2e.summary(rows)["figures"]["answers_repeating_a_quote_just_shown"]
+    assert figure == {"n": 1, "of": 2, "rate": 0.5}
