@@ -32,6 +32,7 @@ from knowledge.schema import Hit, SearchResult
 _TYPED_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
 
 RRF_K = 60
+NO_SIGNALS = Signals(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # a message with no words
 # a follow-up's fresh passages may come from this many ranks past the ``k`` shown:
 # on the tuning conversations, 46 of 117 follow-up excerpts repeated the previous
 # answer's with 0; 7 of 114 with 2, and as many follow-ups answered with evidence
@@ -191,11 +192,12 @@ class Retriever:
         q = prepare(query, context, self._repair)
         excluded = {self._ids[i] for i in exclude if i in self._ids}
         if not words(q.text):
-            return SearchResult(query, [], 0.0, False, context)
+            return SearchResult(query, [], 0.0, False, context, signals=NO_SIGNALS)
         query_vector, search_vector = self._query_vectors(q)
         ranking = self._rank(q, search_vector, excluded, k)
         if ranking is None:
-            return SearchResult(query, [], 0.0, False, context)
+            signals = self._signals(q, search_vector, np.zeros(0), np.zeros(0), {})
+            return SearchResult(query, [], 0.0, False, context, signals=signals)
         rows, dense, lexical, fused, sentence_best, final, order = ranking
         seen = set(seen) if q.followup else set()
         wanted = k + FOLLOWUP_FRESH_DEPTH if seen else k
@@ -227,7 +229,8 @@ class Retriever:
         confidence = self.calibration.probability(signals)
         answerable = confidence >= self.calibration.threshold \
             and not self._unmentioned(q) and not self._new_unknown_subject(q)
-        return SearchResult(query, hits, confidence, answerable, context, q.followup)
+        return SearchResult(query, hits, confidence, answerable, context, q.followup,
+                            signals=signals)
 
     def _about_first(self, q: PreparedQuery, rows: list[int], order: list[int]) -> list[int]:
         """``order`` kept to the passages that mention what a "does X help" question asks
@@ -301,17 +304,9 @@ class Retriever:
         )
 
     def signals(self, query: str, context: str | None = None, k: int = 3) -> Signals:
-        """The confidence features for one query (used to fit the calibration): the
-        same ranking as ``search(query, k)``."""
-        q = prepare(query, context, self._repair)
-        if not words(q.text):
-            return Signals(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-        _, search_vector = self._query_vectors(q)
-        ranking = self._rank(q, search_vector, set(), k)
-        if ranking is None:
-            return self._signals(q, search_vector, np.zeros(0), np.zeros(0), {})
-        return self._signals(q, search_vector, ranking.dense, ranking.lexical,
-                             ranking.sentence_best)
+        """The confidence features for one query (used to fit the calibration): those
+        ``search(query, k, context)`` computes its confidence from."""
+        return self.search(query, k=k, context=context).signals
 
     # ---- topics ------------------------------------------------------------
     def topics(self) -> list[str]:

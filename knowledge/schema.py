@@ -108,6 +108,9 @@ class SearchResult:
     answerable: bool
     context: str | None = None
     followup: bool = False  # the query was read as a follow-up of ``context``
+    # what the confidence was computed from (knowledge.confidence.Signals); the
+    # calibration is fitted on these very values
+    signals: Any = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

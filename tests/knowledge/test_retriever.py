@@ -296,10 +296,12 @@ def test_a_calibration_for_another_embedding_size_is_refused(tiny_index) -> None
 def test_calibration_features_are_the_ones_search_uses(
         default_retriever: Retriever, query: str, context: str | None) -> None:
     """The calibration is fitted on ``signals()``; ``search()`` must score the same."""
-    fitted_on = default_retriever.calibration.probability(
-        default_retriever.signals(query, context))
-    assert default_retriever.search(query, context=context).confidence == pytest.approx(
-        fitted_on, abs=1e-6)
+    fitted_on = default_retriever.signals(query, context)
+    result = default_retriever.search(query, context=context)
+    assert result.signals == fitted_on
+    assert np.allclose(result.signals.query_vector, fitted_on.query_vector)
+    assert result.confidence == pytest.approx(
+        default_retriever.calibration.probability(fitted_on), abs=1e-6)
 
 
 def test_a_does_x_help_question_is_answered_only_from_passages_naming_x(tiny: Retriever) -> None:
