@@ -68,8 +68,9 @@ class Thresholds:
             raise ValueError("the check-in threshold must not exceed the crisis threshold")
 
 
-TRAINING_KEYS = ("epochs", "batch_size", "learning_rate", "dropout", "frozen_layers", "seeds",
-                 "buried")
+TRAINING_KEYS = ("epochs", "batch_size", "learning_rate", "dropout", "layers", "frozen_layers",
+                 "seeds", "buried")
+MODEL_LAYERS = 6  # all-MiniLM-L6-v2's transformer layers
 BURIED_LABELS = ("crisis", "red_flag", "safe")  # composites per label (bot/safety/augment.py)
 
 
@@ -98,6 +99,10 @@ class DetectorSettings:
         numbers += list(buried.values()) + list(seeds)
         if min(numbers) < 0 or self.training["epochs"] < 1:
             raise ValueError("detector.yml: training values must be positive")
+        if not 1 <= self.training["layers"] <= MODEL_LAYERS:
+            raise ValueError(f"detector.yml: training.layers must be 1 to {MODEL_LAYERS}")
+        if self.training["frozen_layers"] >= self.training["layers"]:
+            raise ValueError("detector.yml: training.frozen_layers must be below training.layers")
 
     @classmethod
     def load(cls, path: Path = SETTINGS_PATH) -> DetectorSettings:

@@ -145,6 +145,10 @@ def fit_and_export(texts: list[str], classes: list[str], folder: Path,
         def __init__(self) -> None:
             super().__init__()
             self.bert = AutoModel.from_pretrained(str(model_dir()))
+            # only the lowest layers are kept: the screen's cost is per layer and token
+            layers = int(training["layers"])
+            self.bert.encoder.layer = self.bert.encoder.layer[:layers]
+            self.bert.config.num_hidden_layers = layers
             self.dropout = torch.nn.Dropout(float(training["dropout"]))
             self.out = torch.nn.Linear(self.bert.config.hidden_size, len(names))
 

@@ -92,32 +92,41 @@ def test_settings_refuse_unknown_training_keys(tmp_path: Path) -> None:
         DetectorSettings.load(bad)
 
 
+def training(**changes: object) -> dict:
+    """Valid training settings, with ``changes``."""
+    return {**dict(epochs=1, batch_size=1, learning_rate=0.1, dropout=0.1, layers=6,
+                   frozen_layers=0, seeds=[1], buried={"crisis": 1}), **changes}
+
+
 def test_settings_refuse_buried_counts_for_unknown_labels(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="training.buried"):
-        DetectorSettings(model=tmp_path, training=dict(
-            epochs=1, batch_size=1, learning_rate=0.1, dropout=0.1, frozen_layers=0, seeds=[1],
-            buried={"distress": 10}), thresholds=fakes.THRESHOLDS)
+        DetectorSettings(model=tmp_path, training=training(buried={"distress": 10}),
+                         thresholds=fakes.THRESHOLDS)
 
 
 def test_settings_refuse_repeated_seeds(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="seeds"):
-        DetectorSettings(model=tmp_path, training=dict(
-            epochs=1, batch_size=1, learning_rate=0.1, dropout=0.1, frozen_layers=0,
-            seeds=[3, 3], buried={"crisis": 1}), thresholds=fakes.THRESHOLDS)
+        DetectorSettings(model=tmp_path, training=training(seeds=[3, 3]),
+                         thresholds=fakes.THRESHOLDS)
+
+
+@pytest.mark.parametrize(("layers", "frozen"), [(0, 0), (7, 0), (3, 3)])
+def test_settings_refuse_layers_the_model_does_not_have(tmp_path: Path, layers: int,
+                                                        frozen: int) -> None:
+    with pytest.raises(ValueError, match="layers"):
+        DetectorSettings(model=tmp_path, training=training(layers=layers, frozen_layers=frozen),
+                         thresholds=fakes.THRESHOLDS)
 
 
 def test_settings_refuse_an_impossible_thread_count(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="threads"):
-        DetectorSettings(model=tmp_path, training=dict(
-            epochs=1, batch_size=1, learning_rate=0.1, dropout=0.1, frozen_layers=0, seeds=[1],
-            buried={"crisis": 1}), thresholds=fakes.THRESHOLDS, threads=0)
+        DetectorSettings(model=tmp_path, training=training(), thresholds=fakes.THRESHOLDS,
+                         threads=0)
 
 
 def test_build_refuses_a_missing_classifier_unless_told_not_to(tmp_path: Path) -> None:
-    settings = DetectorSettings(model=tmp_path / "nothing", training=dict(
-        epochs=1, batch_size=1, learning_rate=0.1, dropout=0.1, frozen_layers=0, seeds=[1],
-        buried={"crisis": 1}),
-        thresholds=fakes.THRESHOLDS)
+    settings = DetectorSettings(model=tmp_path / "nothing", training=training(),
+                                thresholds=fakes.THRESHOLDS)
     with pytest.raises(RuntimeError, match="make model"):
         detector.build(settings)
     lenient = detector.build(settings, strict=False)
