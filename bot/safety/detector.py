@@ -3,7 +3,8 @@
 ``Detector.assess(text)`` promises an ``Assessment`` whose ``kind`` is
 
 * ``crisis`` when a crisis rule matches or the classifier's crisis score reaches its
-  threshold;
+  threshold, unless a red-flag rule matched and the classifier itself finds a red flag
+  at least as likely as a crisis ("i have chest pian": the symptom's urgent reply);
 * else ``red_flag`` when a red-flag rule matches or the classifier's red-flag score
   reaches its threshold (``category`` and ``tier`` say which red flag; when both see
   one, the more urgent of their two categories, the classifier's on a tie);
@@ -181,7 +182,9 @@ class Detector:
             return Assessment(taxonomy.CRISIS, found.red_flag_category, None, found.reason,
                               source, scores)
         crisis = t.crisis_framed if found.framed and t.crisis_framed is not None else t.crisis
-        if scores is not None and scores.crisis >= crisis:
+        symptom = found.category == rules.RED_FLAG and scores is not None \
+            and scores.red_flag >= scores.crisis
+        if scores is not None and scores.crisis >= crisis and not symptom:
             return Assessment(taxonomy.CRISIS, None, None, "classifier", "classifier", scores)
         if found.category == rules.RED_FLAG:
             category = found.red_flag_category

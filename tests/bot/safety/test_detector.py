@@ -36,6 +36,24 @@ def test_crisis_outranks_a_red_flag_and_a_red_flag_outranks_a_check_in() -> None
     assert both.assess(text).kind == "red_flag"
 
 
+def test_a_symptom_the_rules_recognise_keeps_its_reply_unless_crisis_is_likelier() -> None:
+    text = "i have chest pain"  # a red-flag rule reads a heart attack
+    symptom = fakes.detector({text: scores(crisis=0.55, red_flag=0.6, category="heart_attack")})
+    result = symptom.assess(text)
+    assert (result.kind, result.category, result.tier) == ("red_flag", "heart_attack",
+                                                           "emergency")
+    likelier = fakes.detector({text: scores(crisis=0.7, red_flag=0.3, category="heart_attack")})
+    assert likelier.assess(text).kind == "crisis"
+    # no red-flag rule: the classifier's crisis score decides as before
+    other = "whatever"
+    assert fakes.detector({other: scores(crisis=0.55, red_flag=0.6, category="stroke")}) \
+        .assess(other).kind == "crisis"
+    # a crisis rule always stands
+    crisis = "I want to kill myself and I have chest pain"
+    assert fakes.detector({crisis: scores(crisis=0.1, red_flag=0.9, category="heart_attack")}) \
+        .assess(crisis).kind == "crisis"
+
+
 def test_red_flag_takes_the_more_urgent_category_when_both_see_one() -> None:
     text = "my back hurts and I've got a temperature"  # the rules read a spinal infection
     found = fakes.detector({text: scores(red_flag=0.95, category="cauda_equina")}).assess(text)
