@@ -21,8 +21,8 @@ SOURCES = bank.DATA_DIR / "sources"
 # set -> [(writer's file, second labeller's file)], under data/sources/
 # A test set whose errors have been read becomes tuning data: the first (test_*) after
 # two scorings, the second (test2_*) and the third (test3_*) after six, the fourth
-# (test4_*) after three. The frozen test set is the fifth (test5_*), scored once per
-# change.
+# (test4_*) after three, the fifth (test5_*) after four. The frozen test set is the
+# sixth (test6_*), scored once per change.
 SETS = {
     "tune": [("tune", "tune"), ("tune2", "tune2"), ("test_crisis", "test"),
              ("test_redflag", "test"), ("test_harmless", "test"),
@@ -30,9 +30,10 @@ SETS = {
              ("test2_harmless", "test2"), ("test3_crisis", "test3"),
              ("test3_redflag", "test3"), ("test3_harmless", "test3"),
              ("test4_crisis", "test4"), ("test4_redflag", "test4"),
-             ("test4_harmless", "test4")],
-    "test": [("test5_crisis", "test5"), ("test5_redflag", "test5"),
-             ("test5_harmless", "test5")],
+             ("test4_harmless", "test4"), ("test5_crisis", "test5"),
+             ("test5_redflag", "test5"), ("test5_harmless", "test5")],
+    "test": [("test6_crisis", "test6"), ("test6_redflag", "test6"),
+             ("test6_harmless", "test6")],
 }
 SAFETY = {"crisis", "red_flag"}
 
