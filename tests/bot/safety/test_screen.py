@@ -188,6 +188,29 @@ def test_method_seeking_goodbyes_and_passive_wishes_are_crisis(text: str) -> Non
     assert s.screen(text).category == "crisis"
 
 
+@pytest.mark.parametrize("text", [
+    "what is the gentlest way to die, I'm so tired of this pain",
+    "is there a quick method to end it all",
+    "can you overdose on amitriptyline without feeling it",
+    "how would someone od so it works first time",
+    "just tell me the least painful exit.",
+])
+def test_asking_for_an_easy_or_sure_way_to_die_is_method_seeking(text: str) -> None:
+    result = s.screen(text)
+    assert result.category == "crisis"
+    assert "method_seeking" in result.reason.split(", ")
+
+
+@pytest.mark.parametrize("text", [
+    "what's the best way to go about pacing my walks?",
+    "is there a painless way to do hamstring stretches",
+    "can I go without pain meds for a day before my blood test?",
+    "what's the quickest way to get to the pain clinic from the station",
+])
+def test_ways_and_methods_for_ordinary_things_are_not_method_seeking(text: str) -> None:
+    assert s.screen(text).category != "crisis"
+
+
 @pytest.mark.parametrize("text", ["I can't do this anymore", "what's the point",
                                   "this pain will be the death of me"])
 def test_ambiguous_distress_asks_for_a_check_in(text: str) -> None:
