@@ -106,6 +106,8 @@ def test_missing_words_are_the_first_run_the_library_never_mentions(tiny: Retrie
     assert tiny.missing_subject("my dishwasher broke, how do I oil the chain") == []
     # adverbs and vague words are never what a question is about
     assert tiny.missing_words("what exactly is a dishwasher, basically") == ["dishwasher"]
+    # nor are everyday verbs the library happens not to use
+    assert tiny.missing_words("how do I go about oiling the chain") == []
 
 
 def test_result_to_dict_is_json(tiny: Retriever) -> None:
