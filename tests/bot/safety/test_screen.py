@@ -205,6 +205,7 @@ def test_asking_for_an_easy_or_sure_way_to_die_is_method_seeking(text: str) -> N
     "what's the best way to go about pacing my walks?",
     "is there a painless way to do hamstring stretches",
     "can I go without pain meds for a day before my blood test?",
+    "how do I go without my tablets on the morning of the operation?",
     "what's the quickest way to get to the pain clinic from the station",
 ])
 def test_ways_and_methods_for_ordinary_things_are_not_method_seeking(text: str) -> None:
