@@ -56,9 +56,13 @@ class Server:
     name: str
     proc: subprocess.Popen
     log: Path
+    copier: threading.Thread | None = None
 
     def tail(self, lines: int = 25) -> str:
-        """The last lines of this server's log."""
+        """The last lines of this server's log; once the process has exited, everything
+        it printed is in the log before this reads it."""
+        if self.copier is not None and self.proc.poll() is not None:
+            self.copier.join(timeout=5)
         text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
 
@@ -191,8 +195,9 @@ def spawn(name: str, cmd: list[str], env: Mapping[str, str], log_dir: Path,
     proc = subprocess.Popen(cmd, cwd=root, env=dict(env), stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True, preexec_fn=_die_with_parent)
-    threading.Thread(target=_copy_redacted, args=(proc.stdout, log), daemon=True).start()
-    return Server(name, proc, log)
+    copier = threading.Thread(target=_copy_redacted, args=(proc.stdout, log), daemon=True)
+    copier.start()
+    return Server(name, proc, log, copier)
 
 
 def wait_until_up(checks: list[tuple[str, Server]], timeout: float) -> None:
