@@ -63,6 +63,32 @@ def test_redact_blanks_quoted_fields_in_plain_lines() -> None:
     assert redacted.startswith("failed for {")
 
 
+def test_redact_blanks_an_unclosed_quoted_value_to_the_end_of_the_line() -> None:
+    line = "warning: parse failed for text='I have not slept in days, call me on 07700\n"
+    redacted = stack.redact(line)
+    assert "07700" not in redacted and "slept" not in redacted
+    assert redacted.startswith("warning: parse failed for text=")
+
+
+LONG_LINES = [
+    '"x" * 1_000_000',  # no field at all: the old request_body scan was quadratic
+    '"text=\'" + "a" * 300_000 + " text=\'b" * 50_000',  # fields, none closed
+    '"ERROR " + "{\'sender_id\': \'abc\', " * 40_000',
+]
+
+
+@pytest.mark.parametrize("expression", LONG_LINES)
+def test_redact_handles_megabyte_lines_without_stalling(expression: str) -> None:
+    """A very long line must not stall the log copier (the supervisor sat at 100% CPU in
+    redact() on a 100,000-character message). The regex engine holds the GIL, so it runs
+    in a child process that a regression makes time out instead of hanging the suite."""
+    code = (f"from bot import stack; line = {expression} + '\\n'; out = stack.redact(line); "
+            "print(len(out), 'abc' in out, 'aaaa' in out)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=stack.ROOT, capture_output=True,
+                          text=True, timeout=30, check=True)
+    assert done.stdout.split()[1:] == ["False", "False"]
+
+
 def test_spawned_output_reaches_the_log_redacted(tmp_path: Path) -> None:
     code = ("import json; print('started'); "
             "print(json.dumps({'event': 'x', 'text': 'hello secret'}))")
