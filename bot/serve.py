@@ -37,7 +37,7 @@ def channel_urls(base: str, credentials: Path, root: Path = ROOT) -> list[tuple[
     for name in channels:
         if name == "socketio":
             urls.append(("socket.io", f"{base}/socket.io/"))
-        elif name == "rest":
+        elif name in ("rest", "bot.channels.rest.RestChannel"):
             urls.append(("REST webhook", f"{base}/webhooks/rest/webhook"))
         elif "." not in name and name != "rasa":
             urls.append((name, f"{base}/webhooks/{name}/webhook"))

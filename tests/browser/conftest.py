@@ -127,7 +127,8 @@ def web_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebBot]:
     tmp = tmp_path_factory.mktemp("web_stack")
     credentials = tmp / "credentials.yml"
     credentials.write_text(yaml.safe_dump(
-        {"rest": None, "bot.channels.web.WebChannel": {"allowed_origins": "*"}}),
+        {"bot.channels.rest.RestChannel": None,
+         "bot.channels.web.WebChannel": {"allowed_origins": "*"}}),
         encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
         for name, value in {**OFFLINE_ENV, **_library_env(tmp),

@@ -69,6 +69,39 @@ def test_logs_hold_no_message_text(stack, bot_client):
         assert bot_stack.WARMUP_QUESTION not in text, log
 
 
+def loopback() -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False  # never a proxy
+    return session
+
+
+@pytest.mark.parametrize("body", [
+    {"message": "what is central sensitisation"},  # no sender: was pooled into "default"
+    {"sender": None, "message": "tell me more"},
+    {"sender": "   ", "message": "tell me more"},
+    {"sender": 42, "message": "hello"},
+    {"sender": "someone", "message": None},
+    ["sender", "message"],
+    7,
+])
+def test_rest_refuses_a_body_without_its_own_sender_or_text(stack, body):
+    reply = loopback().post(stack.webhook, json=body, timeout=60)
+    assert reply.status_code == 400, reply.text
+    assert "Traceback" not in reply.text and "File \"" not in reply.text
+
+
+def test_rest_refuses_a_body_that_is_not_json(stack):
+    reply = loopback().post(stack.webhook, data=b"{not json", timeout=60,
+                          headers={"Content-Type": "application/json"})
+    assert reply.status_code == 400
+    assert "Traceback" not in reply.text
+
+
+def test_rest_still_answers_a_well_formed_message(stack, bot_client):
+    messages = bot_client.ask("hello", sender=f"sender-{uuid.uuid4().hex}")
+    assert messages and all(isinstance(m, dict) for m in messages)
+
+
 def children_of(pid: int) -> set[int]:
     found = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):

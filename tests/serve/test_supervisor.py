@@ -177,6 +177,12 @@ def test_channel_urls_list_configured_channels(tmp_path: Path) -> None:
     (tmp_path / "bot" / "web").mkdir(parents=True)
     urls = dict(serve.channel_urls("http://localhost:5005", creds, tmp_path))
     assert urls["REST webhook"] == "http://localhost:5005/webhooks/rest/webhook"
+    creds.write_text("bot.channels.rest.RestChannel:\n")  # the shipped REST channel
+    assert dict(serve.channel_urls("http://x", creds, tmp_path))["REST webhook"] == \
+        "http://x/webhooks/rest/webhook"
+    creds.write_text("rest:\nsocketio:\n  session_persistence: true\ntelegram:\n"
+                     "  access_token: x\n")
+    urls = dict(serve.channel_urls("http://localhost:5005", creds, tmp_path))
     assert urls["socket.io"] == "http://localhost:5005/socket.io/"
     assert urls["telegram"] == "http://localhost:5005/webhooks/telegram/webhook"
     assert urls["web widget demo"] == "http://localhost:5005/webhooks/web/demo"
