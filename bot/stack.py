@@ -44,6 +44,11 @@ _REQUEST_BODY = re.compile(r"\\?[\"']request_body\b")
 _QUOTED_FIELD = re.compile(
     r"(\b(?:" + "|".join(sorted(REDACTED_KEYS)) + r")\W{0,3}[:=]\s*)"
     r"(\"(?:[^\"\\]|\\.)*(?:\"|\\?$)|'(?:[^'\\]|\\.)*(?:'|\\?$))")
+# The largest request body Rasa accepts (Sanic answers 413 above it): far above any real
+# channel's message (Telegram's 4,096 characters, JSON-escaped, are under 25 KiB), far
+# below the megabyte bodies that took a whole Rasa process down. The action server, which
+# receives whole trackers, is not limited.
+MAX_BODY_BYTES = 64 * 1024
 _HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
 
 
@@ -254,7 +259,8 @@ def start_stack(rasa_port: int, action_port: int, data_dir: Path, *, action_serv
                               "--endpoints", str(paths["endpoints"]),
                               "--credentials", str(paths["credentials"]),
                               "--interface", interface, "--port", str(rasa_port),
-                              "--cors", cors, "--quiet", *api], env, log_dir, root)
+                              "--cors", cors, "--quiet", *api],
+                     dict(env, SANIC_REQUEST_MAX_SIZE=str(MAX_BODY_BYTES)), log_dir, root)
         stack.servers.append(rasa)
         checks += [(f"{stack.rasa_url}/", rasa), (f"{stack.rasa_url}/webhooks/rest/", rasa)]
         wait_until_up(checks, timeout)

@@ -97,6 +97,17 @@ def test_rest_refuses_a_body_that_is_not_json(stack):
     assert "Traceback" not in reply.text
 
 
+def test_rasa_refuses_a_body_over_the_limit_and_keeps_serving(stack, bot_client):
+    huge = {"sender": f"sender-{uuid.uuid4().hex}", "message": "ache " * 60_000}
+    reply = loopback().post(stack.webhook, json=huge, timeout=60)
+    assert reply.status_code == 413
+    assert "Traceback" not in reply.text
+    assert bot_client.ask("hello", sender=f"sender-{uuid.uuid4().hex}")
+    fits = {"sender": f"sender-{uuid.uuid4().hex}",
+            "message": "why does my back hurt " * 250}  # 5,500 characters: still served
+    assert loopback().post(stack.webhook, json=fits, timeout=120).status_code == 200
+
+
 def test_rest_still_answers_a_well_formed_message(stack, bot_client):
     messages = bot_client.ask("hello", sender=f"sender-{uuid.uuid4().hex}")
     assert messages and all(isinstance(m, dict) for m in messages)
