@@ -26,12 +26,11 @@ from pathlib import Path
 
 from bot import stack as bot_stack
 from bot.benchmark import percentile
-from knowledge.documents import normalise
+from knowledge.eval.evidence import overlaps
 
 DATA = bot_stack.ROOT / "knowledge" / "eval" / "data" / "conversations"
 REPORTS = bot_stack.ROOT / "reports"
 SAFETY_KINDS = frozenset({"crisis", "red_flag", "check_in"})
-MIN_SHARED_CHARS = 25  # a quoted sentence at least this long found in an excerpt counts
 
 
 def load(name: str) -> list[dict]:
@@ -39,26 +38,6 @@ def load(name: str) -> list[dict]:
     path = DATA / f"{name}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip()]
-
-
-def _plain(text: str) -> str:
-    return normalise(text).lower()
-
-
-def overlaps(text: str, quotes: list[dict]) -> bool:
-    """Whether ``text`` (an excerpt or passage) contains or overlaps a labelled quote:
-    the quote in it, it in the quote, or a quoted sentence of at least
-    ``MIN_SHARED_CHARS`` characters in it."""
-    mine = _plain(text)
-    for item in quotes:
-        quote = _plain(item["quote"])
-        if quote in mine or (len(mine) >= MIN_SHARED_CHARS and mine in quote):
-            return True
-        sentences = [s.strip(" .!?") for s in
-                     quote.replace("! ", ". ").replace("? ", ". ").split(". ")]
-        if any(len(s) >= MIN_SHARED_CHARS and s in mine for s in sentences):
-            return True
-    return False
 
 
 def reply_of(messages: list[dict]) -> dict:

@@ -90,6 +90,7 @@ def calibrate(retriever: Retriever, dev: list[LabelledQuestion],
         "threshold": float(threshold),
         "embedding_scale": EMBEDDING_SCALE,
         "embedding_weights": [round(float(w), 6) for w in model.coef_[0][n:]],
+        "embedding_model": retriever.embedder.version,
         "method": f"logistic regression (class-balanced, C={REGULARISATION:g}) over the signals "
                   f"and {EMBEDDING_SCALE:g} x the query embedding, fitted on {len(dev)} dev and "
                   f"{len(labelled)} calibration-set questions plus {len(headings)} library "

@@ -14,8 +14,10 @@ from knowledge.settings import load_settings
 def _embedder(progress: bool = False):
     from knowledge.embedding import MiniLMEmbedder
 
-    # loaded (and exported) now: `make index` must leave the export in the model cache
-    # even when the index is current, because the safety classifier is trained from it
+    # loaded (exported, or trained) now: `make index` must leave the base model's export
+    # in the model cache even when the index is current and searches with the fine-tuned
+    # one, because the Rasa process's dense featurizer runs it
+    MiniLMEmbedder(model="base").ready()
     return MiniLMEmbedder(show_progress=progress).ready()
 
 

@@ -53,6 +53,7 @@ class Calibration:
     threshold: float
     embedding_weights: tuple[float, ...] = ()
     embedding_scale: float = 0.0
+    embedding_model: str | None = None  # the embedder version the weights were fitted on
 
     def probability(self, signals: Signals) -> float:
         z = self.intercept + sum(w * x for w, x in zip(self.weights, signals.vector(), strict=True))
@@ -82,4 +83,4 @@ def load_calibration(path: Path = CALIBRATION_PATH) -> Calibration:
                          "refit with `python -m knowledge eval --calibrate`")
     return Calibration(tuple(data["weights"]), float(data["intercept"]), float(data["threshold"]),
                        tuple(data.get("embedding_weights") or ()),
-                       float(data.get("embedding_scale") or 0.0))
+                       float(data.get("embedding_scale") or 0.0), data.get("embedding_model"))

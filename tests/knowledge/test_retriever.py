@@ -290,6 +290,19 @@ def test_a_calibration_for_another_embedding_size_is_refused(tiny_index) -> None
         Retriever.open(out, corpus, embedder, calibration=other)
 
 
+def test_a_calibration_fitted_on_another_embedding_model_is_refused(tiny_index) -> None:
+    out, corpus, embedder = tiny_index
+    from knowledge.confidence import Calibration
+
+    other = Calibration((0.0,) * 7, 0.0, 0.5, embedding_weights=(0.1,) * embedder.dim,
+                        embedding_scale=3.0, embedding_model="another-model==1.0")
+    with pytest.raises(ValueError, match="another-model==1.0"):
+        Retriever.open(out, corpus, embedder, calibration=other)
+    same = Calibration((0.0,) * 7, 0.0, 0.5, embedding_weights=(0.1,) * embedder.dim,
+                       embedding_scale=3.0, embedding_model=embedder.version)
+    assert Retriever.open(out, corpus, embedder, calibration=same).calibration is same
+
+
 @pytest.mark.parametrize(("query", "context"), [
     ("why do I hurt when my scans are normal", None),
     ("what about acupuncture?", "what treatments help chronic pain?"),
