@@ -250,7 +250,11 @@ class MiniLMEmbedder(OnnxMiniLM):
         cache = Path(cache_dir or default_cache_dir())
         if self.model == "fine_tuned":
             digest = finetune.fingerprint(f"{MODEL_PACKAGE}=={base}")
-            folder = cache / f"{finetune.FOLDER_PREFIX}{digest}"
+            name = f"{finetune.FOLDER_PREFIX}{digest}"
+            own = Path(__file__).parent / "model-cache"
+            if cache_dir is None and not (cache / name).is_dir() and (own / name).is_dir():
+                cache = own  # a library indexed elsewhere uses the model `make index` trained
+            folder = cache / name
             self.version = f"{MODEL_PACKAGE}=={base}+retrieval.{digest}"
         else:
             folder = exported_dir(cache, base)

@@ -72,3 +72,15 @@ def test_the_knowledge_layer_searches_with_the_fine_tuned_model_by_default() -> 
     vectors = tuned.encode(TEXTS[:2])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert np.abs(vectors - base.encode(TEXTS[:2])).max() > 1e-3
+
+
+def test_a_library_indexed_elsewhere_searches_with_the_model_make_index_trained(
+        tmp_path, monkeypatch) -> None:
+    """No retraining for a test or clinic library outside the repository: the fine-tuned
+    model that `make index` left in the package's cache is used."""
+    from knowledge import embedding
+
+    monkeypatch.setattr(embedding, "default_cache_dir", lambda: tmp_path / "model-cache")
+    found = MiniLMEmbedder()
+    assert found.folder.parent == Path(embedding.__file__).parent / "model-cache"
+    assert found.onnx_path.is_file()
