@@ -68,26 +68,37 @@ CHECK_IN = "utter_check_in"
 CHECK_IN_DECLINED = "utter_check_in_declined"
 
 
-def question_before_check_in(tracker: Tracker) -> str | None:
-    """When the latest message replies to the safety check-in (the bot's last action
-    before it was ``utter_check_in``; the safety policy runs this action only after a
-    "no"), the text of the message the check-in was about."""
+def declines_check_in(tracker: Tracker) -> bool:
+    """Whether the latest message answers the safety check-in (the bot's last action
+    before it was ``utter_check_in``) with a "no", as the safety screen read it
+    (``safety.check_in_reply`` in the parse data). A new question in place of an
+    answer is not a "no"."""
     events = list(tracker.events)
     users = [i for i, e in enumerate(events) if e.get("event") == "user"]
     if len(users) < 2:
-        return None
+        return False
     actions = [e.get("name") for e in events[users[-2]:users[-1]]
                if e.get("event") == "action" and e.get("name") != "action_listen"]
-    if actions[-1:] != [CHECK_IN]:
+    safety = (tracker.latest_message or {}).get("safety") or {}
+    return actions[-1:] == [CHECK_IN] and safety.get("check_in_reply") == "no"
+
+
+def question_before_check_in(tracker: Tracker) -> str | None:
+    """After a "no" to the check-in, the text of the message the check-in was about."""
+    if not declines_check_in(tracker):
         return None
-    return (events[users[-2]].get("text") or "").strip() or None
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    return (users[-2].get("text") or "").strip() or None
 
 
 def user_question(tracker: Tracker) -> str:
-    """The latest message's text, unless it was a ``/intent`` payload; after a "no" to
-    the check-in, the question the person had asked before it."""
-    text = question_before_check_in(tracker) or (tracker.latest_message.get("text") or "").strip()
-    return "" if text.startswith("/") else text
+    """The latest message's text, unless it was a ``/intent`` payload; after a bare "no"
+    to the check-in, the question the person had asked before it ("no, but what is
+    pacing?" is answered itself)."""
+    latest = (tracker.latest_message.get("text") or "").strip()
+    if not is_question(latest):
+        latest = question_before_check_in(tracker) or latest
+    return "" if latest.startswith("/") else latest
 
 
 def is_first_reply(tracker: Tracker) -> bool:
@@ -202,7 +213,7 @@ class ActionAnswer(Action):
         result = search(question, k=excerpts_per_answer(),
                         context=conversation_context(tracker),
                         seen=tracker.get_slot("shown_passage_ids") or ()) if question else None
-        after_check_in = question_before_check_in(tracker) is not None
+        after_check_in = declines_check_in(tracker)
         if after_check_in and (result is None or not result.answerable or not result.hits):
             # a "no" to the check-in: the kind words alone, no "my library doesn't cover"
             dispatcher.utter_message(response=CHECK_IN_DECLINED)

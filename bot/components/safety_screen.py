@@ -4,7 +4,8 @@ It runs last in the pipeline (after DIETClassifier and FallbackClassifier), on e
 message of every channel, and asks ``bot.safety.detector`` (explainable rules plus a
 fine-tuned MiniLM classifier run with onnxruntime in this process; the safe side wins)
 for an assessment. The parse data gains ``safety: {kind, category, tier, reason,
-source, scores}`` (category names and scores, never the text), and:
+source, scores, check_in_reply}`` (category names, scores and how the message would
+read as an answer to the check-in, ``yes``/``no``/``None``; never the text), and:
 
 * a crisis or red flag sets the intent to ``crisis``/``red_flag`` (confidence 1.0);
 * otherwise, if the classifier (DIET) picked ``crisis``/``red_flag`` anyway, the
@@ -39,7 +40,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.safety import detector as safety_detector
-from bot.safety import taxonomy
+from bot.safety import replies, taxonomy
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ class SafetyScreen(GraphComponent, IntentClassifier):
         """Screens one message in place; returns the ``safety`` record it stored."""
         assessment = self.detector.assess(message.get(TEXT) or "")
         record = assessment.record()
+        record["check_in_reply"] = replies.check_in_reply(message.get(TEXT) or "")
         if assessment.kind in SAFETY_INTENTS:
             message.set(
                 INTENT,

@@ -12,12 +12,17 @@ EARLIER = [{"event": "session_started"}, {"event": "bot", "text": "Hello!"}]
 
 
 def make_tracker(text: str = "", intent: str = "ask_question",
-                 events: list[dict[str, Any]] | None = None, **slots: Any) -> Tracker:
-    """A tracker whose latest message is ``text`` with ``intent``, with these slots."""
+                 events: list[dict[str, Any]] | None = None,
+                 safety: dict[str, Any] | None = None, **slots: Any) -> Tracker:
+    """A tracker whose latest message is ``text`` with ``intent`` (and the safety
+    screen's ``safety`` record, when given), with these slots."""
+    latest: dict[str, Any] = {"text": text, "intent": {"name": intent, "confidence": 1.0}}
+    if safety is not None:
+        latest["safety"] = safety
     return Tracker.from_dict({
         "sender_id": "action-test-sender",
         "slots": slots,
-        "latest_message": {"text": text, "intent": {"name": intent, "confidence": 1.0}},
+        "latest_message": latest,
         "events": EARLIER if events is None else events,
     })
 

@@ -163,8 +163,11 @@ def _after_check_in(first: str, reply: str = "no") -> list[dict]:
 EARLIER_EVENTS = [{"event": "session_started"}, {"event": "bot", "text": "Hello!"}]
 
 
+READ_AS_NO = {"kind": None, "check_in_reply": "no"}
+
+
 def test_after_no_to_the_check_in_the_earlier_question_is_answered_kindly(domain) -> None:
-    tracker = make_tracker("no", intent="acknowledge",
+    tracker = make_tracker("no", intent="acknowledge", safety=READ_AS_NO,
                            events=_after_check_in("I can't cope anymore. " + COVERED))
     dispatcher, events = run(domain, tracker)
     (custom,) = customs(dispatcher)
@@ -176,12 +179,36 @@ def test_after_no_to_the_check_in_the_earlier_question_is_answered_kindly(domain
 
 def test_after_no_with_nothing_the_library_covers_only_the_kind_words(domain,
                                                                        data_dir) -> None:
-    tracker = make_tracker("no", intent="acknowledge",
+    tracker = make_tracker("no", intent="acknowledge", safety=READ_AS_NO,
                            events=_after_check_in("I can't do this anymore"))
     dispatcher, events = run(domain, tracker)
     assert [m.get("response") for m in dispatcher.messages] == ["utter_check_in_declined"]
     assert events == []
     assert not (data_dir / "content_review.jsonl").exists()
+
+
+def test_a_new_question_instead_of_an_answer_to_the_check_in_is_answered_itself(
+        domain) -> None:
+    # not a "no": no thanks for answering, and the new question, not the earlier one
+    tracker = make_tracker(COVERED, safety={"kind": None, "check_in_reply": None},
+                           events=_after_check_in("this pain is wearing me down",
+                                                  reply=COVERED))
+    dispatcher, events = run(domain, tracker)
+    (custom,) = customs(dispatcher)
+    declined = placeholders.fill(wording(domain, "utter_check_in_declined"))
+    assert custom["kind"] == "answer" and not custom["text"].startswith(declined)
+    assert slots_of(events)["last_question"] == COVERED
+
+
+def test_no_with_a_new_question_answers_the_new_question(domain) -> None:
+    text = "no. " + COVERED
+    tracker = make_tracker(text, safety=READ_AS_NO,
+                           events=_after_check_in("I can't do this anymore", reply=text))
+    dispatcher, events = run(domain, tracker)
+    (custom,) = customs(dispatcher)
+    declined = placeholders.fill(wording(domain, "utter_check_in_declined"))
+    assert custom["kind"] == "answer" and custom["text"].startswith(declined)
+    assert slots_of(events)["last_question"] == text
 
 
 def test_a_message_that_matches_nothing_and_asks_nothing_is_not_understood(domain,

@@ -52,6 +52,15 @@ def test_pattern_overrides_intent_and_keeps_ranking(component: SafetyScreen) -> 
         "crisis", "intent_to_end_life", "patterns")
 
 
+@pytest.mark.parametrize(("text", "reading"), [
+    ("No, I'm fine", "no"), ("yes", "yes"), ("what is pacing?", None)])
+def test_record_says_how_the_message_reads_as_a_check_in_answer(
+        component: SafetyScreen, text: str, reading: str | None) -> None:
+    message = _message(text, [("ask_question", 0.9)])
+    component.process([message])
+    assert message.as_dict(only_output_properties=True)["safety"]["check_in_reply"] == reading
+
+
 def test_classifier_finds_what_no_rule_covers(component: SafetyScreen) -> None:
     message = _message("I'd rather not be here at all", [("ask_question", 0.9)])
     component.process([message])

@@ -8,13 +8,15 @@ from bot.safety.replies import asks_something, check_in_reply
 
 
 @pytest.mark.parametrize("text", ["Yes", "yeah", "yes sometimes", "I think so", "kind of",
-                                  "no but sometimes", "it comes and goes, sometimes"])
+                                  "no but sometimes", "it comes and goes, sometimes",
+                                  "I don't know", "not sure"])
 def test_yes_and_worrying_answers(text: str) -> None:
     assert check_in_reply(text) == "yes"
 
 
 @pytest.mark.parametrize("text", ["No", "nope", "not really", "No, I'm fine", "I'm safe",
-                                  "no never"])
+                                  "no never", "I don't", "I do not want to die",
+                                  "I haven't"])
 def test_no(text: str) -> None:
     assert check_in_reply(text) == "no"
 
