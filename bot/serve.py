@@ -1,4 +1,4 @@
-"""Supervisor for `make run`: starts, checks, warms up and stops the two servers together.
+"""Supervisor for `make run`: starts, checks, warms up, keeps up and stops the two servers.
 
 ``python -m bot.serve`` serves until Ctrl-C or SIGTERM; ``--shell`` talks to the bot in
 this terminal (``make chat``). Process handling lives in ``bot.stack``.
@@ -16,11 +16,12 @@ from pathlib import Path
 
 import yaml
 
-from bot import retention, settings
+from bot import retention, settings, watchdog
 from bot.safety import helplines
 from bot.stack import (
     RETENTION_EVERY_S,
     ROOT,
+    Stack,
     StackError,
     child_env,
     rasa_paths,
@@ -65,7 +66,8 @@ def warn_about_helplines() -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Run both servers until a signal or until one of them dies."""
+    """Run both servers until a signal, restarting either one that dies or hangs
+    (``bot.watchdog``) while the other keeps serving."""
     server_cfg, privacy = settings.section("server"), settings.section("privacy")
     data_dir = settings.resolve_path(server_cfg.get("data_dir") or "var")
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -113,19 +115,35 @@ def serve(args: argparse.Namespace) -> int:
             print(f"  {label:<16} {url}")
         warn_about_helplines()
         print("Press Ctrl-C to stop.", flush=True)
+        dog = watchdog_for(stack, server_cfg)
+        health = watchdog.serve_health(dog, args.health_port) if args.health_port else None
+        if health:
+            print(f"  {'health':<16} http://127.0.0.1:{args.health_port}/health")
         next_purge = time.monotonic() + RETENTION_EVERY_S
-        while not stopping:
-            dead = stack.dead()
-            if dead:
-                print(f"{dead.name} stopped (exit code {dead.proc.returncode}); stopping the "
-                      f"rest. Last log lines ({dead.log}):\n{dead.tail()}", file=sys.stderr)
-                return 1
-            if time.monotonic() >= next_purge:
-                run_retention(stack.tracker_db, days)
-                next_purge += RETENTION_EVERY_S
-            time.sleep(0.5)
+        try:
+            while not stopping:
+                dog.check()
+                stack.servers[:] = [item.server for item in dog.watched]
+                if time.monotonic() >= next_purge:
+                    run_retention(stack.tracker_db, days)
+                    next_purge += RETENTION_EVERY_S
+                time.sleep(0.5)
+        finally:
+            if health:
+                health.shutdown()
         print("Stopping ...", flush=True)
     return 0
+
+
+def watchdog_for(stack: Stack, server_cfg: dict) -> watchdog.Watchdog:
+    """A watchdog over the stack's servers, with the ``server`` settings' timings."""
+    urls = stack.health_urls()
+    return watchdog.Watchdog(
+        [watchdog.Watched(server, urls[server.name]) for server in stack.servers],
+        backoff_s=float(server_cfg.get("restart_backoff_s", 1.0)),
+        backoff_max_s=float(server_cfg.get("restart_backoff_max_s", 60.0)),
+        hung_after_s=float(server_cfg.get("hung_after_s", 30.0)),
+        log=lambda line: print(line, file=sys.stderr, flush=True))
 
 
 def shell(args: argparse.Namespace) -> int:
@@ -162,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="where Rasa listens (0.0.0.0 for every network interface)")
     parser.add_argument("--cors", default=server_cfg.get("cors_origins") or "*",
                         help="origin allowed to call Rasa from a browser")
+    parser.add_argument("--health-port", type=int,
+                        default=int(server_cfg.get("health_port") or 0),
+                        help="the supervisor's GET /health on 127.0.0.1 (0: none)")
     parser.add_argument("--shell", action="store_true", help="chat in this terminal")
     args = parser.parse_args(argv)
     return shell(args) if args.shell else serve(args)

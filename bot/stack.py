@@ -64,6 +64,13 @@ class Server:
     proc: subprocess.Popen
     log: Path
     copier: threading.Thread | None = None
+    cmd: list[str] = field(default_factory=list)  # how it was started, to start it again
+    env: dict[str, str] = field(default_factory=dict, repr=False)
+    root: Path = ROOT
+
+    def respawn(self) -> Server:
+        """The same command started again (its log goes on in the same file)."""
+        return spawn(self.name, self.cmd, self.env, self.log.parent, self.root)
 
     def tail(self, lines: int = 25) -> str:
         """The last lines of this server's log; once the process has exited, everything
@@ -101,9 +108,10 @@ class Stack:
     def webhook(self) -> str:
         return f"{self.rasa_url}/webhooks/rest/webhook"
 
-    def dead(self) -> Server | None:
-        """The first server that has exited, if any."""
-        return next((s for s in self.servers if s.proc.poll() is not None), None)
+    def health_urls(self) -> dict[str, str]:
+        """For each server, a URL that answers while it is serving."""
+        actions = self.action_url.rsplit("/webhook", 1)[0] + "/health"
+        return {"actions": actions, "rasa": f"{self.rasa_url}/"}
 
     def stop(self) -> None:
         for server in reversed(self.servers):
@@ -206,7 +214,7 @@ def spawn(name: str, cmd: list[str], env: Mapping[str, str], log_dir: Path,
                             start_new_session=True, preexec_fn=_die_with_parent)
     copier = threading.Thread(target=_copy_redacted, args=(proc.stdout, log), daemon=True)
     copier.start()
-    return Server(name, proc, log, copier)
+    return Server(name, proc, log, copier, list(cmd), dict(env), root)
 
 
 def wait_until_up(checks: list[tuple[str, Server]], timeout: float) -> None:

@@ -159,27 +159,92 @@ def test_make_run_supervisor_serves_and_stops_cleanly_on_sigterm(tmp_path):
             proc.wait()
 
 
-def test_supervisor_exits_non_zero_when_a_server_dies(tmp_path):
-    rasa_port, action_port = bot_stack.free_port(), bot_stack.free_port()
-    env = dict(os.environ, PAIN_SERVER_DATA_DIR=str(tmp_path))
+CRISIS = "I want to end my life"
+QUESTION = "What is central sensitisation?"
+
+
+def start_supervisor(tmp_path, **settings_env):
+    """``python -m bot.serve`` on free ports; returns (process, rasa port, health URL)."""
+    rasa_port, action_port, health_port = (bot_stack.free_port() for _ in range(3))
+    env = dict(os.environ, PAIN_SERVER_DATA_DIR=str(tmp_path), **settings_env)
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.serve", "--rasa-port", str(rasa_port), "--action-port",
-         str(action_port)], cwd=bot_stack.ROOT, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True)
+         str(action_port), "--health-port", str(health_port)], cwd=bot_stack.ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in proc.stdout:
+        if "Press Ctrl-C" in line:
+            break
+    return proc, rasa_port, f"http://127.0.0.1:{health_port}/health"
+
+
+def child(proc, name: str) -> int:
+    """The supervisor's ``actions`` or ``rasa`` child process."""
+    def is_actions(pid: int) -> bool:
+        return b"rasa_sdk" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    return next(c for c in children_of(proc.pid) if is_actions(c) == (name == "actions"))
+
+
+def ask(rasa_port: int, text: str, timeout: float = 60) -> tuple[list, float]:
+    started = time.monotonic()
+    reply = requests.post(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+                          json={"sender": uuid.uuid4().hex, "message": text}, timeout=timeout)
+    reply.raise_for_status()
+    return reply.json(), time.monotonic() - started
+
+
+def kinds(messages: list) -> list:
+    return [m["custom"].get("kind") for m in messages if isinstance(m.get("custom"), dict)]
+
+
+def wait_for_health(url: str, status: str, timeout: float, restarts: dict | None = None) -> dict:
+    """The status page once it shows ``status`` (and these restart counts), or at timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = requests.get(url, timeout=10).json()
+        counted = all(body["parts"][name]["restarts"] == n for name, n in (restarts or {}).items())
+        if (body["status"] == status and counted) or time.monotonic() > deadline:
+            return body
+        time.sleep(0.5)
+
+
+def test_a_dead_or_hung_action_server_is_restarted_while_rasa_keeps_answering(tmp_path):
+    proc, rasa_port, health = start_supervisor(
+        tmp_path, PAIN_SERVER_HUNG_AFTER_S="6", PAIN_SERVER_RESTART_BACKOFF_S="1")
     try:
-        for line in proc.stdout:
-            if "Press Ctrl-C" in line:
-                break
-        children = children_of(proc.pid)
-        action = next(c for c in children if b"rasa_sdk" in Path(f"/proc/{c}/cmdline")
-                      .read_bytes())
-        os.kill(action, signal.SIGKILL)
-        assert proc.wait(timeout=60) == 1
-        rest = proc.stdout.read()
-        assert "actions stopped" in rest, rest
-        for child in children:
-            assert not Path(f"/proc/{child}").exists()
+        assert requests.get(health, timeout=10).json()["status"] == "up"
+        rasa = child(proc, "rasa")
+        # the server dies (its Sanic worker left behind), then hangs (all its processes)
+        for restarts, fault in enumerate((signal.SIGKILL, signal.SIGSTOP), 1):
+            actions = child(proc, "actions")
+            (os.kill if fault == signal.SIGKILL else os.killpg)(actions, fault)
+            messages, seconds = ask(rasa_port, CRISIS)
+            assert kinds(messages) == ["crisis"] and seconds < 2, (messages, seconds)
+            body = wait_for_health(health, "up", 120, restarts={"actions": restarts})
+            assert body["status"] == "up" and body["parts"]["actions"]["restarts"] == restarts
+            assert child(proc, "actions") != actions
+            assert kinds(ask(rasa_port, QUESTION)[0]) == ["answer"]
+            assert child(proc, "rasa") == rasa, "Rasa was restarted with the action server"
+        assert body["parts"]["actions"]["restarts"] == 2
+        assert proc.poll() is None
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    log = proc.stdout.read()
+    assert "actions exited with code -9" in log and "actions did not answer for 6 s" in log
+
+
+def test_a_dead_rasa_is_restarted_and_the_action_server_left_alone(tmp_path):
+    proc, rasa_port, health = start_supervisor(tmp_path, PAIN_SERVER_RESTART_BACKOFF_S="1")
+    try:
+        actions, rasa = child(proc, "actions"), child(proc, "rasa")
+        os.killpg(rasa, signal.SIGKILL)
+        body = wait_for_health(health, "degraded", timeout=10)
+        assert body["parts"]["rasa"]["state"] in ("down", "starting"), body
+        assert body["parts"]["actions"]["state"] == "up", body
+        body = wait_for_health(health, "up", 240, restarts={"rasa": 1})
+        assert body["status"] == "up" and body["parts"]["rasa"]["restarts"] == 1, body
+        assert kinds(ask(rasa_port, QUESTION)[0]) == ["answer"]
+        assert child(proc, "actions") == actions
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
