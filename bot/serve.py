@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
@@ -113,12 +114,10 @@ def serve(args: argparse.Namespace) -> int:
         print(f"Ready in {time.monotonic() - started:.1f} s. Logs: {data_dir / 'logs'}")
         for label, url in channel_urls(base, paths["credentials"]):
             print(f"  {label:<16} {url}")
+        dog = watchdog_for(stack, server_cfg)
+        health = status_page(dog, args.health_port)
         warn_about_helplines()
         print("Press Ctrl-C to stop.", flush=True)
-        dog = watchdog_for(stack, server_cfg)
-        health = watchdog.serve_health(dog, args.health_port) if args.health_port else None
-        if health:
-            print(f"  {'health':<16} http://127.0.0.1:{args.health_port}/health")
         next_purge = time.monotonic() + RETENTION_EVERY_S
         try:
             while not stopping:
@@ -133,6 +132,20 @@ def serve(args: argparse.Namespace) -> int:
                 health.shutdown()
         print("Stopping ...", flush=True)
     return 0
+
+
+def status_page(dog: watchdog.Watchdog, port: int) -> ThreadingHTTPServer | None:
+    """The supervisor's ``/health`` page on ``port`` (none when 0); a port in use is
+    reported, not fatal: the bot itself matters more than its status page."""
+    if not port:
+        return None
+    try:
+        page = watchdog.serve_health(dog, port)
+    except OSError as exc:
+        print(f"Warning: no status page on port {port} ({exc}).", file=sys.stderr, flush=True)
+        return None
+    print(f"  {'health':<16} http://127.0.0.1:{port}/health", flush=True)
+    return page
 
 
 def watchdog_for(stack: Stack, server_cfg: dict) -> watchdog.Watchdog:

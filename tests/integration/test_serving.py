@@ -130,8 +130,8 @@ def test_make_run_supervisor_serves_and_stops_cleanly_on_sigterm(tmp_path):
     env = dict(os.environ, PAIN_SERVER_DATA_DIR=str(tmp_path))
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.serve", "--rasa-port", str(rasa_port), "--action-port",
-         str(action_port)], cwd=bot_stack.ROOT, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True)
+         str(action_port), "--health-port", "0"], cwd=bot_stack.ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = []
     try:
         deadline = time.monotonic() + 300
