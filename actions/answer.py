@@ -119,15 +119,13 @@ def topic_of(hit: Any) -> str:
 def send_answer(dispatcher: CollectingDispatcher, domain: contract.DomainDict,
                 hits: Sequence[Any], intro_response: str,
                 known_sources: Sequence[str] = (),
-                opening: str | None = None) -> tuple[str, list[str]]:
+                openings: Sequence[str | None] = ()) -> tuple[str, list[str]]:
     """Utter an answer built from ``hits``; returns (answer id, cited source ids in order).
 
-    Sources already cited for the same question keep their numbers; ``opening`` names a
-    response whose words come before the intro.
+    Sources already cited for the same question keep their numbers; ``openings`` name
+    responses whose words come before the intro, in order (``None`` is skipped).
     """
-    intro = contract.wording(domain, intro_response)
-    if opening:
-        intro = f"{contract.wording(domain, opening)} {intro}"
+    intro = with_openings(domain, contract.wording(domain, intro_response), openings)
     disclaimer = contract.wording(domain, "utter_disclaimer")
     excerpts, sources = contract.cite(hits, known=known_sources)
     answer_id = contract.new_answer_id()
@@ -144,6 +142,19 @@ def send_answer(dispatcher: CollectingDispatcher, domain: contract.DomainDict,
     contract.send(dispatcher, body, texts)
     cited = list(known_sources) + [s["id"] for s in sources if s["id"] not in known_sources]
     return answer_id, cited
+
+
+def with_openings(domain: contract.DomainDict, text: str,
+                  openings: Sequence[str | None]) -> str:
+    """``text`` after the words of the named responses (``None`` skipped)."""
+    words = [contract.wording(domain, name) for name in openings if name]
+    return " ".join([*words, text])
+
+
+def cut_notice(tracker: Tracker) -> str | None:
+    """``utter_message_cut`` when the pipeline read only the beginning of the latest
+    message (``cut`` in its parse data: ``bot.components.message_limit``)."""
+    return "utter_message_cut" if (tracker.latest_message or {}).get("cut") else None
 
 
 def topics_list(domain: contract.DomainDict, topics: Sequence[str]) -> str:
@@ -167,14 +178,15 @@ def not_covered(domain: contract.DomainDict, question: str) -> str:
 
 
 def send_no_answer(dispatcher: CollectingDispatcher, domain: contract.DomainDict,
-                   question: str, confidence: float | None) -> None:
+                   question: str, confidence: float | None,
+                   openings: Sequence[str | None] = ()) -> None:
     """Say plainly the library can't answer (naming what it lacks when it can), suggest
-    covered topics and the clinician."""
+    covered topics and the clinician; ``openings`` as in ``send_answer``."""
     from knowledge import suggest_topics
 
     topics = suggest_topics(question, n=SUGGESTED_TOPICS) if question else []
     recorded = bool(question) and review_log.record_unanswered(question, topics, confidence)
-    sentences = [not_covered(domain, question),
+    sentences = [with_openings(domain, not_covered(domain, question), openings),
                  contract.wording(domain, "utter_ask_clinician")]
     if recorded:
         sentences.append(contract.wording(domain, "utter_no_answer_recorded"))
@@ -185,11 +197,13 @@ def send_no_answer(dispatcher: CollectingDispatcher, domain: contract.DomainDict
 
 
 def send_not_understood(dispatcher: CollectingDispatcher, domain: contract.DomainDict,
-                        question: str) -> None:
-    """ "I didn't quite understand", with covered topics to ask about."""
+                        question: str, openings: Sequence[str | None] = ()) -> None:
+    """ "I didn't quite understand", with covered topics to ask about; ``openings`` as in
+    ``send_answer``."""
     from knowledge import suggest_topics
 
-    text = contract.wording(domain, "utter_did_not_understand")
+    text = with_openings(domain, contract.wording(domain, "utter_did_not_understand"),
+                         openings)
     topics = suggest_topics(question, n=SUGGESTED_TOPICS)
     body = contract.payload("not_understood", text,
                             suggestions=contract.topic_suggestions(topics))
@@ -220,11 +234,11 @@ class ActionAnswer(Action):
             return []
         if question and (result is None or not result.answerable or not result.hits) \
                 and not is_question(question) and not library_terms(question):
-            send_not_understood(dispatcher, domain, question)
+            send_not_understood(dispatcher, domain, question, [cut_notice(tracker)])
             return [SlotSet("last_reply_kind", "not_understood")]
         if result is None or not result.answerable or not result.hits:
             send_no_answer(dispatcher, domain, question,
-                           None if result is None else result.confidence)
+                           None if result is None else result.confidence, [cut_notice(tracker)])
             if result is not None and result.followup:  # the thread goes on
                 return [SlotSet("last_reply_kind", "no_answer")]
             return [
@@ -237,7 +251,7 @@ class ActionAnswer(Action):
             ]
         opening = CHECK_IN_DECLINED if after_check_in else tone.acknowledgement(question)
         answer_id, cited = send_answer(dispatcher, domain, result.hits, "utter_answer_intro",
-                                       opening=opening)
+                                       openings=[cut_notice(tracker), opening])
         passage_ids = [hit.passage_id for hit in result.hits]
         return [
             SlotSet("last_question", thread_after(tracker.get_slot("last_question"), question,

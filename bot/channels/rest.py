@@ -5,16 +5,22 @@ same name and URL as Rasa's own ``rest`` channel, whose replies it keeps. Rasa's
 ``RestInput`` pools every message that has no ``sender`` (or a null one) into a single
 conversation called "default", so "tell me more" or "where is that from?" could show one
 caller what another asked; and it answers a body that is not a JSON object with a 500.
-Here those requests get a 400 with a one-line reason and no stack trace.
+Here those requests get a 400 with a one-line reason and no stack trace. It also
+installs the app-wide edge rules (``bot.channels.edge``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, Sanic
 from sanic.exceptions import InvalidUsage as BadRequest  # 400 (Sanic 21.12)
 from sanic.request import Request
+
+from bot.channels import edge
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -31,6 +37,17 @@ class RestChannel(RestInput):
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Rasa's REST routes; when the server starts, the app-wide edge rules
+        (``bot.channels.edge``) are installed."""
+        routes = super().blueprint(on_new_message)
+
+        @routes.listener("before_server_start")
+        async def install_edge(app: Sanic, _loop: object) -> None:
+            edge.install(app)
+
+        return routes
 
     async def _extract_sender(self, req: Request) -> str:
         """The caller's own conversation id: a non-empty string, never a shared default."""

@@ -1,7 +1,8 @@
 """NLU component that screens every message for crisis, red flags and ambiguous distress.
 
 It runs last in the pipeline (after DIETClassifier and FallbackClassifier), on every
-message of every channel, and asks ``bot.safety.detector`` (explainable rules plus a
+message of every channel (all of it, when the first component cut a long message:
+``bot.components.message_limit``), and asks ``bot.safety.detector`` (explainable rules plus a
 fine-tuned MiniLM classifier run with onnxruntime in this process; the safe side wins)
 for an assessment. The parse data gains ``safety: {kind, category, tier, reason,
 source, scores, check_in_reply}`` (category names, scores and how the message would
@@ -39,6 +40,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.components.message_limit import FULL_TEXT
 from bot.safety import detector as safety_detector
 from bot.safety import replies, taxonomy
 
@@ -85,9 +87,10 @@ class SafetyScreen(GraphComponent, IntentClassifier):
 
     def screen_message(self, message: Message) -> dict[str, Any]:
         """Screens one message in place; returns the ``safety`` record it stored."""
-        assessment = self.detector.assess(message.get(TEXT) or "")
+        text = message.get(FULL_TEXT) or message.get(TEXT) or ""  # all of a cut message
+        assessment = self.detector.assess(text)
         record = assessment.record()
-        record["check_in_reply"] = replies.check_in_reply(message.get(TEXT) or "")
+        record["check_in_reply"] = replies.check_in_reply(text)
         if assessment.kind in SAFETY_INTENTS:
             message.set(
                 INTENT,

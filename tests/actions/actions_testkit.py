@@ -13,12 +13,11 @@ EARLIER = [{"event": "session_started"}, {"event": "bot", "text": "Hello!"}]
 
 def make_tracker(text: str = "", intent: str = "ask_question",
                  events: list[dict[str, Any]] | None = None,
-                 safety: dict[str, Any] | None = None, **slots: Any) -> Tracker:
-    """A tracker whose latest message is ``text`` with ``intent`` (and the safety
-    screen's ``safety`` record, when given), with these slots."""
-    latest: dict[str, Any] = {"text": text, "intent": {"name": intent, "confidence": 1.0}}
-    if safety is not None:
-        latest["safety"] = safety
+                 parse: dict[str, Any] | None = None, **slots: Any) -> Tracker:
+    """A tracker whose latest message is ``text`` with ``intent`` (and the other parse
+    data in ``parse``: the safety screen's record, a cut), with these slots."""
+    latest: dict[str, Any] = {"text": text, "intent": {"name": intent, "confidence": 1.0},
+                              **(parse or {})}
     return Tracker.from_dict({
         "sender_id": "action-test-sender",
         "slots": slots,

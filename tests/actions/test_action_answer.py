@@ -167,7 +167,7 @@ READ_AS_NO = {"kind": None, "check_in_reply": "no"}
 
 
 def test_after_no_to_the_check_in_the_earlier_question_is_answered_kindly(domain) -> None:
-    tracker = make_tracker("no", intent="acknowledge", safety=READ_AS_NO,
+    tracker = make_tracker("no", intent="acknowledge", parse={"safety": READ_AS_NO},
                            events=_after_check_in("I can't cope anymore. " + COVERED))
     dispatcher, events = run(domain, tracker)
     (custom,) = customs(dispatcher)
@@ -179,7 +179,7 @@ def test_after_no_to_the_check_in_the_earlier_question_is_answered_kindly(domain
 
 def test_after_no_with_nothing_the_library_covers_only_the_kind_words(domain,
                                                                        data_dir) -> None:
-    tracker = make_tracker("no", intent="acknowledge", safety=READ_AS_NO,
+    tracker = make_tracker("no", intent="acknowledge", parse={"safety": READ_AS_NO},
                            events=_after_check_in("I can't do this anymore"))
     dispatcher, events = run(domain, tracker)
     assert [m.get("response") for m in dispatcher.messages] == ["utter_check_in_declined"]
@@ -190,7 +190,7 @@ def test_after_no_with_nothing_the_library_covers_only_the_kind_words(domain,
 def test_a_new_question_instead_of_an_answer_to_the_check_in_is_answered_itself(
         domain) -> None:
     # not a "no": no thanks for answering, and the new question, not the earlier one
-    tracker = make_tracker(COVERED, safety={"kind": None, "check_in_reply": None},
+    tracker = make_tracker(COVERED, parse={"safety": {"kind": None, "check_in_reply": None}},
                            events=_after_check_in("this pain is wearing me down",
                                                   reply=COVERED))
     dispatcher, events = run(domain, tracker)
@@ -202,13 +202,36 @@ def test_a_new_question_instead_of_an_answer_to_the_check_in_is_answered_itself(
 
 def test_no_with_a_new_question_answers_the_new_question(domain) -> None:
     text = "no. " + COVERED
-    tracker = make_tracker(text, safety=READ_AS_NO,
+    tracker = make_tracker(text, parse={"safety": READ_AS_NO},
                            events=_after_check_in("I can't do this anymore", reply=text))
     dispatcher, events = run(domain, tracker)
     (custom,) = customs(dispatcher)
     declined = placeholders.fill(wording(domain, "utter_check_in_declined"))
     assert custom["kind"] == "answer" and custom["text"].startswith(declined)
     assert slots_of(events)["last_question"] == text
+
+
+CUT = {"cut": {"from_chars": 5000, "to_chars": 1998}}
+
+
+def test_a_cut_message_is_answered_with_the_notice_first(domain) -> None:
+    notice = wording(domain, "utter_message_cut")
+    dispatcher, _ = run(domain, make_tracker(COVERED, parse=CUT))
+    (custom,) = customs(dispatcher)
+    assert custom["kind"] == "answer" and custom["excerpts"]
+    assert custom["text"] == f"{notice} {wording(domain, 'utter_answer_intro')}"
+    dispatcher, _ = run(domain, make_tracker(COVERED))
+    assert not customs(dispatcher)[0]["text"].startswith(notice)
+
+
+def test_a_cut_message_the_library_cannot_answer_gets_the_notice_too(domain) -> None:
+    notice = wording(domain, "utter_message_cut")
+    dispatcher, _ = run(domain, make_tracker(NOT_COVERED, parse=CUT))
+    (custom,) = customs(dispatcher)
+    assert custom["kind"] == "no_answer" and custom["text"].startswith(notice + " ")
+    dispatcher, _ = run(domain, make_tracker("purple monkey dishwasher", parse=CUT))
+    (custom,) = customs(dispatcher)
+    assert custom["kind"] == "not_understood" and custom["text"].startswith(notice + " ")
 
 
 def test_a_message_that_matches_nothing_and_asks_nothing_is_not_understood(domain,

@@ -133,7 +133,8 @@ def test_a_third_turn_is_still_read_in_the_first_turns_subject(domain, data_dir)
     assert slots["last_reply_kind"] in {"answer", "no_answer"}
 
 
-def test_a_followup_question_is_answered_with_quotes_not_just_shown(domain, data_dir) -> None:
+def test_a_followup_question_is_answered_with_some_quotes_not_just_shown(domain,
+                                                                         data_dir) -> None:
     first = CollectingDispatcher()
     slots = slots_of(ActionAnswer().run(
         first, make_tracker("my mri says mild degenerative changes, is my spine crumbling?"),
@@ -145,5 +146,5 @@ def test_a_followup_question_is_answered_with_quotes_not_just_shown(domain, data
     (custom,) = customs(dispatcher)
     assert custom["kind"] == "answer"
     ids = [e["passage_id"] for e in custom["excerpts"]]
-    assert ids[0] not in slots["shown_passage_ids"]
+    assert set(ids) - set(slots["shown_passage_ids"])  # the best may be shown again
     assert slots_of(events)["shown_passage_ids"] == ids

@@ -108,6 +108,32 @@ def test_rasa_refuses_a_body_over_the_limit_and_keeps_serving(stack, bot_client)
     assert loopback().post(stack.webhook, json=fits, timeout=120).status_code == 200
 
 
+LONG_STORY = ("I have had back pain for years and I walk every day and try to keep going "
+              "with work and the kids even on the bad days. ") * 30  # about 3,700 characters
+
+
+def test_a_long_message_is_answered_from_its_beginning_with_a_notice(
+        stack, bot_client, contract):
+    from bot import settings
+
+    assert len(LONG_STORY) > settings.section("server")["max_message_chars"]
+    question = "Why does pain last after an injury has healed? "
+    started = time.monotonic()
+    answer = contract.answer(bot_client.ask(question + LONG_STORY))
+    assert time.monotonic() - started < 10
+    assert answer["text"].startswith("Your message was long, so I read only the first part")
+
+
+def test_a_crisis_after_the_cut_still_gets_the_crisis_reply(stack, bot_client, contract):
+    contract.safety(bot_client.ask(LONG_STORY + " I have decided to end my life tonight."),
+                    "crisis")
+
+
+def test_the_root_route_does_not_tell_the_version(stack):
+    reply = loopback().get(f"{stack.rasa_url}/", timeout=10)
+    assert reply.status_code == 200 and reply.text == "Hello"
+
+
 def test_rest_still_answers_a_well_formed_message(stack, bot_client):
     messages = bot_client.ask("hello", sender=f"sender-{uuid.uuid4().hex}")
     assert messages and all(isinstance(m, dict) for m in messages)
