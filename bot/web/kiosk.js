@@ -72,7 +72,8 @@
       scrollDown();
     }).catch(function (err) {
       if (err && err.name === "AbortError") return;
-      log.appendChild(P.renderNotice("Sorry, the assistant could not be reached. Please try again."));
+      log.appendChild(P.renderNotice((err && err.friendly) ||
+        "Sorry, the assistant could not be reached. Please try again."));
       scrollDown();
     }).then(function () {
       controllers = controllers.filter(function (c) { return c !== controller; });

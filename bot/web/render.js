@@ -112,6 +112,14 @@
       cache: "no-store",
       signal: signal
     }).then(function (resp) {
+      if (resp.status === 429) {
+        // too many messages: the server's own wording (server.rate_limit_message)
+        return resp.json().catch(function () { return {}; }).then(function (body) {
+          var err = new Error("HTTP 429");
+          err.friendly = body && typeof body.message === "string" ? body.message : null;
+          throw err;
+        });
+      }
       if (!resp.ok) throw new Error("HTTP " + resp.status);
       return resp.json();
     }).then(function (messages) {

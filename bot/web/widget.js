@@ -142,7 +142,8 @@
         writeState(state);
       }).catch(function (err) {
         if (err && err.name === "AbortError") return;
-        log.appendChild(P.renderNotice("Sorry, the assistant could not be reached. Please try again."));
+        log.appendChild(P.renderNotice((err && err.friendly) ||
+          "Sorry, the assistant could not be reached. Please try again."));
         scrollDown();
       }).then(function () {
         if (pending === controller) {

@@ -288,3 +288,26 @@ def test_embedded_on_another_site_with_a_too_light_accent(watch, web_bot, clinic
     assert background == "rgb(31, 78, 121)"  # the dark default, 8.6:1 with white text
     watch.screenshot("widget-embedded-light-accent")
     assert not watch.errors and not watch.dialogs
+
+
+def test_too_many_messages_get_the_clinics_wording_not_an_error(watch, web_bot):
+    from bot import settings
+
+    server = settings.section("server")
+    page = watch.page
+    open_widget(page, web_bot.base)  # the greeting spent one of the sender's tokens
+    statuses = []
+    for _ in range(server["rate_limit_sender_burst"] + 2):
+        box = page.get_by_role("textbox", name="Your question")
+        box.fill("hello")
+        with page.expect_response(lambda r: is_message(r.request)) as reply:
+            box.press("Enter")
+        statuses.append(reply.value.status)
+        page.get_by_role("button", name="Send").wait_for(state="visible")
+        page.wait_for_function(f"() => !{HOST_JS}.querySelector('.pa-send').disabled")
+    assert 429 in statuses, statuses
+    notice = page.locator(".pa-notice").last
+    notice.wait_for()
+    assert notice.inner_text() == server["rate_limit_message"]
+    watch.screenshot("widget-rate-limited")
+    assert not watch.errors and not watch.dialogs

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import signal
 import sqlite3
@@ -14,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot import retention
+from bot import retention, settings
 from bot import stack as bot_stack
 
 pytestmark = pytest.mark.integration
@@ -114,8 +116,6 @@ LONG_STORY = ("I have had back pain for years and I walk every day and try to ke
 
 def test_a_long_message_is_answered_from_its_beginning_with_a_notice(
         stack, bot_client, contract):
-    from bot import settings
-
     assert len(LONG_STORY) > settings.section("server")["max_message_chars"]
     question = "Why does pain last after an injury has healed? "
     started = time.monotonic()
@@ -132,6 +132,39 @@ def test_a_crisis_after_the_cut_still_gets_the_crisis_reply(stack, bot_client, c
 def test_the_root_route_does_not_tell_the_version(stack):
     reply = loopback().get(f"{stack.rasa_url}/", timeout=10)
     assert reply.status_code == 200 and reply.text == "Hello"
+
+
+def post_from(stack, address: str, body: dict) -> tuple[int, dict, dict]:
+    """POST to the REST webhook from a chosen loopback source address."""
+    host, port = stack.rasa_url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60, source_address=(address, 0))
+    try:
+        conn.request("POST", "/webhooks/rest/webhook", json.dumps(body),
+                     {"Content-Type": "application/json"})
+        reply = conn.getresponse()
+        return reply.status, dict(reply.getheaders()), json.loads(reply.read() or b"null")
+    finally:
+        conn.close()
+
+
+def test_a_sender_over_its_rate_limit_gets_a_429_and_others_go_on(stack, bot_client):
+    server = settings.section("server")
+    sender = f"sender-{uuid.uuid4().hex}"
+    statuses = [loopback().post(stack.webhook, json={"sender": sender, "message": "hi"},
+                                timeout=60) for _ in range(server["rate_limit_sender_burst"] + 3)]
+    refused = [r for r in statuses if r.status_code == 429]
+    assert refused, [r.status_code for r in statuses]
+    assert refused[0].json() == {"error": "too_many_requests",
+                                 "message": server["rate_limit_message"]}
+    assert int(refused[0].headers["Retry-After"]) >= 1
+    assert bot_client.ask("hello")  # another person is not held up
+
+
+def test_an_address_over_its_rate_limit_gets_a_429(stack):
+    burst = settings.section("server")["rate_limit_address_burst"]
+    codes = [post_from(stack, "127.0.0.2", {"sender": uuid.uuid4().hex, "message": "hi"})[0]
+             for _ in range(burst + 3)]
+    assert codes[0] == 200 and codes[-1] == 429, codes
 
 
 def test_rest_still_answers_a_well_formed_message(stack, bot_client):
