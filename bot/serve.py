@@ -183,6 +183,16 @@ def shell(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous)
 
 
+def allowed_origins(server_cfg: dict) -> list[str]:
+    """``server.allowed_origins`` as a list (the environment gives a space-separated
+    string); "*" is refused: the bot names the sites that may embed it."""
+    value = server_cfg.get("allowed_origins") or []
+    origins = value.split() if isinstance(value, str) else [str(o) for o in value]
+    if "*" in origins:
+        raise SystemExit("server.allowed_origins lists the clinic's own sites; '*' is refused")
+    return origins
+
+
 def main(argv: list[str] | None = None) -> int:
     server_cfg = settings.section("server")
     parser = argparse.ArgumentParser(prog="python -m bot.serve", description=__doc__)
@@ -191,8 +201,9 @@ def main(argv: list[str] | None = None) -> int:
                         default=int(server_cfg.get("action_port", 5055)))
     parser.add_argument("--interface", default=server_cfg.get("interface") or "127.0.0.1",
                         help="where Rasa listens (0.0.0.0 for every network interface)")
-    parser.add_argument("--cors", default=server_cfg.get("cors_origins") or "*",
-                        help="origin allowed to call Rasa from a browser")
+    parser.add_argument("--cors", nargs="*", default=allowed_origins(server_cfg),
+                        help="origins allowed to call Rasa from a browser (default: the "
+                             "settings' server.allowed_origins)")
     parser.add_argument("--health-port", type=int,
                         default=int(server_cfg.get("health_port") or 0),
                         help="the supervisor's GET /health on 127.0.0.1 (0: none)")

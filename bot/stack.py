@@ -22,7 +22,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -237,11 +237,12 @@ def wait_until_up(checks: list[tuple[str, Server]], timeout: float) -> None:
 
 def start_stack(rasa_port: int, action_port: int, data_dir: Path, *, action_server: bool = True,
                 action_url: str | None = None, interface: str = "127.0.0.1",
-                cors: str = "*", api_token: str | None = None, root: Path = ROOT,
+                cors: Sequence[str] = (), api_token: str | None = None, root: Path = ROOT,
                 timeout: float = 240.0, warm_up: bool = True) -> Stack:
-    """Start the action server (unless ``action_server`` is False) and Rasa, wait until
-    both answer, and warm the knowledge layer up with one question. On failure nothing
-    is left running."""
+    """Start the action server (unless ``action_server`` is False) and Rasa (allowing
+    the browser origins in ``cors`` to call it; none by default), wait until both
+    answer, and warm the knowledge layer up with one question. On failure nothing is
+    left running."""
     paths = rasa_paths(root=root)
     for what in ("model", "endpoints", "credentials", "rasa"):
         if not paths[what].exists():
@@ -267,7 +268,7 @@ def start_stack(rasa_port: int, action_port: int, data_dir: Path, *, action_serv
                               "--endpoints", str(paths["endpoints"]),
                               "--credentials", str(paths["credentials"]),
                               "--interface", interface, "--port", str(rasa_port),
-                              "--cors", cors, "--quiet", *api],
+                              *(["--cors", *cors] if cors else []), "--quiet", *api],
                      dict(env, SANIC_REQUEST_MAX_SIZE=str(MAX_BODY_BYTES)), log_dir, root)
         stack.servers.append(rasa)
         checks += [(f"{stack.rasa_url}/", rasa), (f"{stack.rasa_url}/webhooks/rest/", rasa)]

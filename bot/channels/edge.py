@@ -3,6 +3,9 @@ REST channel (``bot.channels.rest``), which every configuration loads.
 
 * ``GET /`` answers "Hello" without Rasa's version (Rasa's own root route tells it,
   which helps only someone looking for a known vulnerability).
+* No response allows credentials (Rasa's CORS layer sets
+  ``Access-Control-Allow-Credentials: true`` for the origins it allows; the bot uses no
+  cookies, so that would only widen what another site's script could do).
 * A message to any channel's webhook over its sender's or its address's rate limit
   (``bot.channels.rate_limit``) gets a 429 with the clinic's wording
   (``server.rate_limit_message``) and ``Retry-After``, before Rasa reads it.
@@ -28,6 +31,10 @@ async def _hide_version(request: Request, reply: HTTPResponse) -> HTTPResponse |
     if request.path == "/" and reply.body and reply.body.startswith(b"Hello from Rasa"):
         return response.text(ROOT_REPLY)
     return None
+
+
+async def _no_credentials(_request: Request, reply: HTTPResponse) -> None:
+    reply.headers.pop("Access-Control-Allow-Credentials", None)
 
 
 def sender_of(request: Request) -> str | None:
@@ -65,3 +72,6 @@ def install(app: Sanic) -> None:
                                          str(server.get("rate_limit_message") or "")),
                             "request")
     app.register_middleware(_hide_version, "response")
+    # after every other response middleware, Rasa's CORS layer included (its listener
+    # ran before this one: Rasa configures CORS before it registers the channels)
+    app.response_middleware.append(_no_credentials)

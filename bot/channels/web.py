@@ -136,7 +136,7 @@ async def forget_conversation(agent: Any, sender_id: str) -> bool:
 class WebChannel(InputChannel):
     """Chat widget and kiosk channel; see the module docstring."""
 
-    def __init__(self, allowed_origins: str | Iterable[str] = "*") -> None:
+    def __init__(self, allowed_origins: str | Iterable[str] = ()) -> None:
         if isinstance(allowed_origins, str):
             allowed_origins = allowed_origins.split()
         self.allowed_origins = {o.rstrip("/") for o in allowed_origins}
@@ -147,8 +147,13 @@ class WebChannel(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WebChannel:
+        """The channel with the origins in its credentials, else the settings'
+        ``server.allowed_origins`` (none: only the bot's own pages)."""
         credentials = credentials or {}
-        return cls(allowed_origins=credentials.get("allowed_origins") or "*")
+        origins = credentials.get("allowed_origins")
+        if origins is None:
+            origins = settings.section("server").get("allowed_origins") or []
+        return cls(allowed_origins=origins)
 
     def cors_headers(self, request: Request) -> dict[str, str]:
         """CORS headers for the API, so the widget works when embedded on another site.

@@ -104,10 +104,13 @@ def _start(tmp: Path, **kwargs: Any) -> Iterator[bot_stack.Stack]:
         stack.stop()
 
 
+ALLOWED_ORIGIN = "https://clinic.example"  # the one site allowed to call the shared stack
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bot_stack.Stack]:
     """The real action server and Rasa server, with a fresh data dir."""
-    yield from _start(tmp_path_factory.mktemp("stack"))
+    yield from _start(tmp_path_factory.mktemp("stack"), cors=[ALLOWED_ORIGIN])
 
 
 @pytest.fixture(scope="session")

@@ -167,6 +167,23 @@ def test_an_address_over_its_rate_limit_gets_a_429(stack):
     assert codes[0] == 200 and codes[-1] == 429, codes
 
 
+@pytest.mark.parametrize("method", ["POST", "OPTIONS"])
+def test_only_the_allowed_site_may_call_and_no_response_allows_credentials(stack, method):
+    from tests.integration.conftest import ALLOWED_ORIGIN
+
+    for origin, allowed in ((ALLOWED_ORIGIN, ALLOWED_ORIGIN), ("https://elsewhere.example", None)):
+        reply = loopback().request(method, stack.webhook, timeout=60,
+                                   json={"sender": uuid.uuid4().hex, "message": "hi"},
+                                   headers={"Origin": origin,
+                                            "Access-Control-Request-Method": "POST"})
+        assert reply.headers.get("Access-Control-Allow-Origin") == allowed, reply.headers
+        assert "Access-Control-Allow-Credentials" not in reply.headers, reply.headers
+
+
+def test_socket_io_is_not_served(stack):
+    assert loopback().get(f"{stack.rasa_url}/socket.io/", timeout=10).status_code == 404
+
+
 def test_rest_still_answers_a_well_formed_message(stack, bot_client):
     messages = bot_client.ask("hello", sender=f"sender-{uuid.uuid4().hex}")
     assert messages and all(isinstance(m, dict) for m in messages)

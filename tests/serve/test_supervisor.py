@@ -212,3 +212,13 @@ def test_start_warns_loudly_without_a_country(monkeypatch, capsys) -> None:
     serve.warn_about_helplines()
     assert capsys.readouterr().err == ""
     settings.get.cache_clear()
+
+
+def test_allowed_origins_come_from_the_settings_and_never_everyone() -> None:
+    assert serve.allowed_origins({}) == []
+    assert serve.allowed_origins({"allowed_origins": ["https://a.example"]}) == [
+        "https://a.example"]
+    assert serve.allowed_origins({"allowed_origins": "https://a.example https://b.example"}) \
+        == ["https://a.example", "https://b.example"]  # from PAIN_SERVER_ALLOWED_ORIGINS
+    with pytest.raises(SystemExit, match="refused"):
+        serve.allowed_origins({"allowed_origins": ["*"]})

@@ -98,7 +98,26 @@ def test_message_endpoint_replies_and_allows_cross_origin_simple_requests(cors: 
             assert resp.headers["Cache-Control"] == "no-store"
         assert f"web-{CLIENT}" in await store.keys()
 
-    serve(store, None, cors, check)
+    serve(store, {"allowed_origins": "*"}, cors, check)
+
+
+def test_by_default_the_settings_origins_are_allowed_and_no_other(monkeypatch) -> None:
+    from bot import settings
+
+    monkeypatch.setattr(settings, "section",
+                        lambda name: {"allowed_origins": ["https://clinic.example"]})
+
+    async def check(base: str, http: aiohttp.ClientSession, agent: FakeAgent) -> None:
+        body = json.dumps({"sender": CLIENT, "message": "hi"})
+        for origin, allowed in (("https://clinic.example", ["https://clinic.example"]),
+                                ("https://elsewhere.example", [])):
+            async with http.post(base + "webhook", data=body,
+                                 headers={"Origin": origin}) as resp:
+                assert resp.status == 200
+                assert resp.headers.getall("Access-Control-Allow-Origin", []) == allowed
+                assert "Access-Control-Allow-Credentials" not in resp.headers
+
+    serve(memory_store(), None, "", check)
 
 
 def test_allowed_origins_from_credentials_are_reflected_and_others_are_not() -> None:
