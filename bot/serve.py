@@ -26,7 +26,7 @@ from bot.stack import (
     StackError,
     child_env,
     rasa_paths,
-    spawn,
+    spawn_action_server,
     start_stack,
     wait_until_up,
 )
@@ -165,10 +165,7 @@ def shell(args: argparse.Namespace) -> int:
     paths = rasa_paths()
     action_url = f"http://127.0.0.1:{args.action_port}/webhook"
     env = child_env(data_dir, action_url)
-    actions = spawn("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(args.action_port), "--quiet"],
-                    dict(env, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", SANIC_HOST="127.0.0.1"),
-                    data_dir / "logs")
+    actions = spawn_action_server(args.action_port, env, data_dir / "logs")
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to the shell
     try:
         wait_until_up([(f"http://127.0.0.1:{args.action_port}/health", actions)], 120)

@@ -217,6 +217,15 @@ def spawn(name: str, cmd: list[str], env: Mapping[str, str], log_dir: Path,
     return Server(name, proc, log, copier, list(cmd), dict(env), root)
 
 
+def spawn_action_server(port: int, env: Mapping[str, str], log_dir: Path,
+                        root: Path = ROOT) -> Server:
+    """The action server (``actions.server``: rasa_sdk's, with private errors) on
+    127.0.0.1:``port``, one thread for numerical libraries."""
+    return spawn("actions", [sys.executable, "-m", "actions.server", "--port", str(port)],
+                 dict(env, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", SANIC_HOST="127.0.0.1"),
+                 log_dir, root)
+
+
 def wait_until_up(checks: list[tuple[str, Server]], timeout: float) -> None:
     """Poll each URL until it answers; raise StackError if its server exits or time runs out."""
     deadline = time.monotonic() + timeout
@@ -257,10 +266,7 @@ def start_stack(rasa_port: int, action_port: int, data_dir: Path, *, action_serv
     try:
         checks = []
         if action_server:
-            actions = spawn("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                                        "--port", str(action_port), "--quiet"],
-                            dict(env, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-                                 SANIC_HOST="127.0.0.1"), log_dir, root)
+            actions = spawn_action_server(action_port, env, log_dir, root)
             stack.servers.append(actions)
             checks.append((f"http://127.0.0.1:{action_port}/health", actions))
         api = ["--enable-api", "--auth-token", api_token] if api_token else []
