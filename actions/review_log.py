@@ -2,7 +2,8 @@
 
 Each record is one JSON line under the data directory (``server.data_dir`` in
 ``bot/settings.yml``). Records never carry a sender id, and question text is
-scrubbed of emails, links, phone numbers, other numbers and name-like words first.
+scrubbed first of emails, links, dates of birth, addresses, postcodes, phone and other
+numbers (NHS, social-security and ZIP codes among them), given names and name-like words.
 Whether anything is written at all is up to ``privacy.record_unanswered`` and
 ``privacy.record_feedback``.
 """
@@ -21,6 +22,27 @@ from bot import settings
 UNANSWERED_FILE = "content_review.jsonl"
 FEEDBACK_FILE = "feedback.jsonl"
 
+_MONTH = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+# "date of birth is 3rd March 1970", "dob: 03/04/1970", "born on 12 May 1985"
+_BIRTH_DATE = re.compile(
+    r"(?i)\b((?:date of birth|d\.?o\.?b\.?|born(?: on)?)(?:\s*(?:is|was|:|-))?\s*)"
+    r"((?:(?:\d{1,4}(?:st|nd|rd|th)?|" + _MONTH + r"|of)[\s,./-]*){1,4})")
+# UK postcodes ("SW1A 1AA", "ls1 4ap")
+_POSTCODE = re.compile(r"(?i)\b[a-z]{1,2}\d[a-z\d]?\s*\d[a-z]{2}\b")
+# "I live at 12 Acacia Avenue", "my address is ...": up to the end of the clause
+_ADDRESS_LEAD = re.compile(
+    r"(?i)\b((?:i live|i'm living|i am living|we live|my address is|address:)"
+    r"(?:\s+(?:at|on|in|near))?\s+)([^.,;!?]+)")
+# "12 acacia avenue", "Mill Lane": a house number, or capitalised words, before a street
+# word ("a long way", "on the road" stay)
+_STREET_WORDS = ("street", "st", "road", "rd", "avenue", "ave", "lane", "close", "drive", "way",
+                 "crescent", "court", "place", "terrace", "grove", "gardens", "row",
+                 "boulevard", "blvd")
+_STREET = re.compile(
+    r"\b(?:\d+[a-zA-Z]?\s+(?:[A-Za-z'-]+\s+){1,3}(?i:" + "|".join(_STREET_WORDS) + r")"
+    r"|(?:[A-Z][a-z'-]+\s+){1,3}(?:" + "|".join(w.capitalize() for w in _STREET_WORDS)
+    + r"))\b")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _LINK = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _PHONE = re.compile(r"(?<![\w])\+?\d[\d\s().-]{5,}\d")
@@ -31,6 +53,10 @@ _INTRODUCED = re.compile(
     r"(?!(?i:a|an|the|not|so|very|in|on|at|having|getting|feeling|taking|worried|scared)\b)"
     r"([A-Z][\w'-]*|(?<=(?i:is|'s|ed|me)\s)[a-z][\w'-]*)"
 )
+# "my name is sarah jones": the words after a name the person gave, up to "and" or a stop
+_NAME_GIVEN = re.compile(
+    r"(?i)\b((?:my name is|my name's|i am called|i'm called)\s+)"
+    r"([\w'-]+(?:\s+(?!(?:and|but|i|my|so|why|what|how|is|was)\b)[\w'-]+){0,2})")
 # "Dr Smith", "Mrs. Jones": a title and the capitalised words after it.
 _TITLED = re.compile(
     r"\b((?i:dr|doctor|mr|mrs|ms|miss|prof|professor)\.?\s+)([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*)"
@@ -44,6 +70,11 @@ def scrub(text: str) -> str:
     """``text`` with personal details replaced by ``[email]``, ``[name]`` and the like."""
     text = _EMAIL.sub("[email]", text)
     text = _LINK.sub("[link]", text)
+    text = _BIRTH_DATE.sub(lambda m: f"{m.group(1)}[date of birth] ", text)
+    text = _ADDRESS_LEAD.sub(lambda m: f"{m.group(1)}[address]", text)
+    text = _POSTCODE.sub("[postcode]", text)
+    text = _STREET.sub("[address]", text)
+    text = _NAME_GIVEN.sub(lambda m: f"{m.group(1)}[name]", text)
     text = _PHONE.sub("[phone]", text)
     text = _NUMBER.sub("[number]", text)
     text = _INTRODUCED.sub(lambda m: f"{m.group(1)}[name]", text)
