@@ -286,7 +286,8 @@ def wait_for_health(url: str, status: str, timeout: float, restarts: dict | None
 
 def test_a_dead_or_hung_action_server_is_restarted_while_rasa_keeps_answering(tmp_path):
     proc, rasa_port, health = start_supervisor(
-        tmp_path, PAIN_SERVER_HUNG_AFTER_S="6", PAIN_SERVER_RESTART_BACKOFF_S="1")
+        tmp_path, PAIN_SERVER_HUNG_AFTER_S="6", PAIN_SERVER_RESTART_BACKOFF_S="1",
+        PAIN_SERVER_ACTION_TIMEOUT_S="3")
     try:
         assert requests.get(health, timeout=10).json()["status"] == "up"
         rasa = child(proc, "rasa")
@@ -296,6 +297,11 @@ def test_a_dead_or_hung_action_server_is_restarted_while_rasa_keeps_answering(tm
             (os.kill if fault == signal.SIGKILL else os.killpg)(actions, fault)
             messages, seconds = ask(rasa_port, CRISIS)
             assert kinds(messages) == ["crisis"] and seconds < 2, (messages, seconds)
+            if fault == signal.SIGSTOP:  # a question waits the action budget, then is told
+                messages, seconds = ask(rasa_port, QUESTION)
+                assert kinds(messages) == ["no_answer"], messages
+                assert "can't reach my library" in messages[-1]["custom"]["text"]
+                assert 2.5 < seconds < 5, seconds
             body = wait_for_health(health, "up", 120, restarts={"actions": restarts})
             assert body["status"] == "up" and body["parts"]["actions"]["restarts"] == restarts
             assert child(proc, "actions") != actions
