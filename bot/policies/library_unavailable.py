@@ -11,7 +11,8 @@ abstains (all-zero prediction).
 
 A custom action call gets at most ``server.action_timeout_s`` (``bot/settings.yml``;
 Rasa's own limit is five minutes), so a hung action server costs a question that many
-seconds before this reply, never silence; the policy sets the limit when it is built.
+seconds before this reply, never silence; the policy sets that limit, and the bounded
+tracker the call carries, when it is built (``bot.policies.action_calls``).
 
 Its priority sits above RulePolicy (so it wins over the rule's ``action_listen``) and
 below the safety policy (safety replies always come first).
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import rasa.core.actions.action as rasa_action
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -33,10 +33,9 @@ from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import settings
+from bot.policies.action_calls import bound_action_calls
 
 UNAVAILABLE_RESPONSE = "utter_library_unavailable"
-DEFAULT_ACTION_TIMEOUT_S = 10.0
 DEFAULT_PRIORITY = 6  # RulePolicy is 4, the safety policy 7
 
 
@@ -63,19 +62,6 @@ def _after_failure(tracker: DialogueStateTracker, domain: Domain) -> bool:
     action, so listening is right; a stand-in uttered by a rule is left to the rules."""
     actions = [e for e in tracker.events if isinstance(e, ActionExecuted)]
     return len(actions) >= 2 and is_custom_action(actions[-2].action_name, domain)
-
-
-def bound_action_calls(seconds: float | None = None) -> float:
-    """Limit every custom action call to ``seconds`` (the settings' value by default);
-    returns the limit. Rasa reads ``DEFAULT_REQUEST_TIMEOUT`` from its action module at
-    each call, so this is the one place it is set."""
-    if seconds is None:
-        seconds = float(settings.section("server").get("action_timeout_s")
-                        or DEFAULT_ACTION_TIMEOUT_S)
-    if not 0 < seconds <= 300:
-        raise ValueError(f"server.action_timeout_s must be in (0, 300], not {seconds}")
-    rasa_action.DEFAULT_REQUEST_TIMEOUT = seconds
-    return seconds
 
 
 def is_custom_action(name: str | None, domain: Domain) -> bool:
@@ -107,7 +93,7 @@ class LibraryUnavailablePolicy(Policy):
         bad = [r for r in self.stand_ins.values() if not r.startswith("utter_")]
         if bad:
             raise ValueError(f"stand_ins must name domain responses (utter_*), got {bad}")
-        self.action_timeout_s = bound_action_calls()
+        self.action_timeout_s, self.action_events = bound_action_calls()
 
     def stand_in(self, action: str, domain: Domain) -> str | None:
         """The fixed reply for a failed ``action`` (``None`` if the domain lacks it)."""

@@ -163,18 +163,3 @@ def test_config_yml_gives_the_decline_its_stand_in() -> None:
     config = yaml.safe_load((REPO / "config.yml").read_text())
     (entry,) = [p for p in config["policies"] if p["name"].endswith("LibraryUnavailablePolicy")]
     assert entry["stand_ins"] == {"action_decline": "utter_decline_personal_advice"}
-
-
-def test_action_calls_are_bounded_by_the_settings(policy, monkeypatch) -> None:
-    import rasa.core.actions.action as rasa_action
-
-    from bot import settings
-    from bot.policies.library_unavailable import bound_action_calls
-
-    assert policy.action_timeout_s == rasa_action.DEFAULT_REQUEST_TIMEOUT
-    assert policy.action_timeout_s == settings.section("server")["action_timeout_s"] < 60
-    monkeypatch.setattr(rasa_action, "DEFAULT_REQUEST_TIMEOUT", 300)
-    assert bound_action_calls(3) == 3 and rasa_action.DEFAULT_REQUEST_TIMEOUT == 3
-    for bad in (0, 301):
-        with pytest.raises(ValueError, match="action_timeout_s"):
-            bound_action_calls(bad)
