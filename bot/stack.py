@@ -39,6 +39,8 @@ REDACTED_KEYS = frozenset({
     "sender_id", "conversation_id", "rasa_event", "rasa_events", "prediction_events",
     "entity", "token_text", "tracker_states", "current_states", "states"})
 _REQUEST_BODY = re.compile(r"\\?[\"']request_body\b")
+# Rasa's warning about a "/intent" message it cannot parse quotes the whole message
+_UNPARSED_LINE = re.compile(r"(Failed to parse arguments in line ).*")
 # a quoted value that is never closed is blanked to the end of the line: the match
 # always succeeds once started, so the scan stays linear in the line's length
 _QUOTED_FIELD = re.compile(
@@ -174,7 +176,9 @@ def redact(line: str) -> str:
     Rasa logs JSON lines (fields blanked by name); tracebacks of a failed custom action
     quote the action server's error body, which echoes the whole tracker: everything
     from ``request_body`` to the end of the line goes, and so does any quoted value of
-    a sensitive field. Linear in the line's length (a megabyte line takes milliseconds).
+    a sensitive field, and whatever follows Rasa's "Failed to parse arguments in line"
+    (a "/" message it could not read as an intent). Linear in the line's length (a
+    megabyte line takes milliseconds).
     """
     try:
         event = json.loads(line)
@@ -184,6 +188,7 @@ def redact(line: str) -> str:
         for key in REDACTED_KEYS.intersection(event):
             event[key] = "[redacted]"
         return json.dumps(event) + "\n"
+    line = _UNPARSED_LINE.sub(r"\1[redacted]", line)
     body = _REQUEST_BODY.search(line)
     if body is not None:
         line = line[:body.start()] + '"request_body": "[redacted]"\n'

@@ -56,6 +56,15 @@ def test_redact_cuts_the_tracker_echoed_by_a_failed_action() -> None:
     assert redacted.endswith("\n")
 
 
+def test_redact_blanks_a_slash_message_rasa_could_not_parse() -> None:
+    line = ("/x/rasa/shared/utils/io.py:100: UserWarning: Failed to parse arguments in line "
+            "'/my name is Joan, call 07700 900123'. Expected the intent to be one of [...]\n")
+    redacted = stack.redact(line)
+    assert "Joan" not in redacted and "900123" not in redacted
+    assert redacted.startswith("/x/rasa/shared/utils/io.py:100: UserWarning: Failed to parse")
+    assert redacted.endswith("[redacted]\n")
+
+
 def test_redact_blanks_quoted_fields_in_plain_lines() -> None:
     line = """failed for {'text': 'my \\'bad\\' back', "sender_id": "+4477"} and text='x'\n"""
     redacted = stack.redact(line)
