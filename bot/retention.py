@@ -101,3 +101,35 @@ def forget_sender(db_path: str | os.PathLike[str], sender_id: str) -> int:
             return db.execute("DELETE FROM events WHERE sender_id = ?", (sender_id,)).rowcount
         except sqlite3.OperationalError:  # no events table yet
             return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bot.retention erase --sender ID [--channel twilio|whatsapp|telegram]``:
+    delete one person's conversation from the tracker store (on a person's request).
+    For the messaging channels, give their phone number or chat id and the channel: the
+    store keeps only a keyed pseudonym of it (``bot.pseudonyms``)."""
+    import argparse
+
+    from bot import pseudonyms
+    from bot.stack import ROOT, rasa_paths
+
+    parser = argparse.ArgumentParser(prog="python -m bot.retention", description=main.__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    erase = commands.add_parser("erase", help="delete one person's conversation")
+    erase.add_argument("--sender", required=True, help="the sender id, phone number or chat id")
+    erase.add_argument("--channel", help="the messaging channel the number or chat id wrote on")
+    erase.add_argument("--db", type=Path, help="the tracker store (default: as the bot runs)")
+    args = parser.parse_args(argv)
+    env = dict(os.environ)
+    env.setdefault("PAIN_TRACKER_DB", str(pseudonyms.data_dir() / "tracker.db"))
+    db = args.db or tracker_db_path(rasa_paths()["endpoints"], ROOT, env)
+    if db is None:
+        print("the tracker store is not a SQLite file; erase it with its own tools")
+        return 2
+    sender = pseudonyms.pseudonym(args.channel, args.sender) if args.channel else args.sender
+    print(f"deleted {forget_sender(db, sender)} events of that conversation from {db}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

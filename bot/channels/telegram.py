@@ -42,6 +42,7 @@ from bot.channels.plain_text import (
     render_turn,
     text_only_reply,
 )
+from bot.pseudonyms import pseudonym
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +225,7 @@ class TelegramInput(RasaTelegramInput):
             text = "/greet"  # Telegram's first message when someone opens the bot
         collector = TurnCollector(self.name())
         try:
-            await on_new_message(UserMessage(text, collector, chat_id,
+            await on_new_message(UserMessage(text, collector, pseudonym(self.name(), chat_id),
                                              input_channel=self.name()))
         except Exception as error:   # still send what the bot produced (safety first)
             logger.error("telegram: the bot failed on a message (%s)", type(error).__name__)

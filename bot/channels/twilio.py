@@ -39,6 +39,7 @@ from bot.channels.plain_text import (
     render_turn,
     text_only_reply,
 )
+from bot.pseudonyms import pseudonym
 
 logger = logging.getLogger(__name__)
 # Twilio's HTTP client logs every API request at INFO; keep that out of the INFO log.
@@ -241,7 +242,7 @@ class TwilioSMSInput(TwilioInput):
             return
         collector = TurnCollector(self.name())
         try:
-            await on_new_message(UserMessage(text, collector, sender,
+            await on_new_message(UserMessage(text, collector, pseudonym(self.name(), sender),
                                              input_channel=self.name()))
         except Exception as error:  # still send what the bot produced (safety first)
             logger.error("%s: the bot failed on a message (%s)", self.name(),

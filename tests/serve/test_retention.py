@@ -110,6 +110,25 @@ def test_forget_sender_removes_one_conversation(tracker_db: Path) -> None:
     assert set(senders(tracker_db)) == set(before) - {"recent"}
 
 
+def test_erase_command_finds_a_messaging_conversation_by_its_number(
+        tracker_db: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from bot import pseudonyms
+
+    monkeypatch.setenv(pseudonyms.KEY_ENV, "erase-test-key")
+    pseudonyms.key.cache_clear()
+    kept = pseudonyms.pseudonym("twilio", "+447700900123")
+    with sqlite3.connect(tracker_db) as db:
+        session(db, kept, NOW - DAY)
+    before = senders(tracker_db)
+    assert retention.main(["erase", "--channel", "twilio", "--sender", "+447700900123",
+                           "--db", str(tracker_db)]) == 0
+    assert f"deleted {before[kept][0]} events" in capsys.readouterr().out
+    assert set(senders(tracker_db)) == set(before) - {kept}
+    assert retention.main(["erase", "--sender", "recent", "--db", str(tracker_db)]) == 0
+    assert "recent" not in senders(tracker_db)
+    pseudonyms.key.cache_clear()
+
+
 def test_tracker_db_path_follows_the_endpoints_file(tmp_path: Path) -> None:
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text("tracker_store:\n  type: SQL\n  dialect: sqlite\n"

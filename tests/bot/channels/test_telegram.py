@@ -10,6 +10,7 @@ import pytest
 
 from bot.channels import plain_text as pt
 from bot.channels.telegram import TelegramInput
+from bot.pseudonyms import pseudonym
 
 from .fakes import (
     SAFETY_TEXT,
@@ -57,7 +58,7 @@ def test_update_with_the_secret_is_answered_without_extra_platform_calls() -> No
                 assert await _post(base, telegram_update(1, text="How does pain work?")) == 200
                 assert await _post(base, telegram_update(2, text="And why?")) == 200
             assert [m.text for m in agent.received] == ["How does pain work?", "And why?"]
-            assert {m.sender_id for m in agent.received} == {"4242"}
+            assert {m.sender_id for m in agent.received} == {pseudonym("telegram", "4242")}
             assert {m.input_channel for m in agent.received} == {"telegram"}
             methods = {r.path.rsplit("/", 1)[-1] for r in fake.requests}
             assert methods == {"sendMessage"}          # no getMe, no setWebhook per message

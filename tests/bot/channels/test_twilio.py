@@ -11,6 +11,7 @@ import pytest
 
 from bot.channels import plain_text as pt
 from bot.channels.twilio import TwilioSMSInput, TwilioWhatsAppInput
+from bot.pseudonyms import pseudonym
 
 from .fakes import (
     REPO,
@@ -61,7 +62,9 @@ def test_signed_message_is_answered_through_the_twilio_api() -> None:
             async with serve([channel], agent) as base:
                 assert await _post(base, twilio_form("How does pain work?", "SM1")) == 200
             assert [m.text for m in agent.received] == ["How does pain work?"]
-            assert agent.received[0].sender_id == "+15550001111"
+            # the conversation is kept under a keyed pseudonym, the reply goes to the number
+            assert agent.received[0].sender_id == pseudonym("twilio", "+15550001111")
+            assert "15550001111" not in agent.received[0].sender_id
             assert agent.received[0].input_channel == "twilio"
             bodies = fake.sent(to="+15550001111")
             assert bodies and bodies == pt.render_turn([{"custom": custom}], pt.SMS).parts
