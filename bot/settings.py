@@ -1,7 +1,11 @@
 """Clinic settings: ``bot/settings.yml`` overlaid with ``PAIN_<SECTION>_<KEY>`` variables.
 
-This module imports nothing from Rasa, so the supervisor (``bot.serve``), the Rasa
-server's components and the tests can all read the same values.
+The one settings loader: the supervisor (``bot.serve``), the Rasa server's components,
+the actions, the knowledge layer (``knowledge.settings``) and the tests all read
+through it, so every value follows the same rules. A variable overrides a key in the
+file with a value of the key's type; a variable for a key the file lacks (in a section
+it has) is read as a YAML scalar ("5" is 5, "true" is True, "[a, b]" a list). This
+module imports nothing from Rasa.
 """
 
 from __future__ import annotations
@@ -44,6 +48,11 @@ def load(path: str | os.PathLike[str] | None = None,
             name = f"{ENV_PREFIX}{section}_{key}".upper()
             if name in environ:
                 values[key] = _coerce(environ[name], current)
+        prefix = f"{ENV_PREFIX}{section}_".upper()
+        for name, raw in environ.items():
+            key = name[len(prefix):].lower()
+            if name.startswith(prefix) and key and key not in values:
+                values[key] = yaml.safe_load(raw) if raw.strip() else None
     return data
 
 

@@ -1,22 +1,21 @@
-"""Where the knowledge layer finds its corpus and index.
+"""Where the knowledge layer finds its corpus and index, and which search model it uses.
 
-Read from the ``knowledge`` section of the clinic settings file (``bot/settings.yml``,
-or the file named by ``PAIN_SETTINGS``), with ``PAIN_KNOWLEDGE_CORPUS_DIR`` and
-``PAIN_KNOWLEDGE_INDEX_DIR`` (and ``PAIN_KNOWLEDGE_EMBEDDING``) overriding it.
-Relative paths are from the repository root.
+Read from the ``knowledge`` section of the clinic settings (``bot/settings.yml``, or the
+file named by ``PAIN_SETTINGS``) through the project's one settings loader,
+``bot.settings`` (Rasa-free), so ``PAIN_KNOWLEDGE_CORPUS_DIR``,
+``PAIN_KNOWLEDGE_INDEX_DIR`` and ``PAIN_KNOWLEDGE_EMBEDDING`` override it by the same
+rules as every other setting. Relative paths are from the repository root.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
-import yaml
+from bot import settings
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SETTINGS_FILE = REPO_ROOT / "bot" / "settings.yml"
+REPO_ROOT = settings.REPO_ROOT
 
 
 # the knowledge layer's embedding model: all-MiniLM-L6-v2 fine-tuned for patient questions
@@ -42,13 +41,8 @@ def _path(value: str) -> Path:
 
 
 def load_settings() -> KnowledgeSettings:
-    """The corpus and index folders, from the settings file and the environment."""
-    path = Path(os.environ.get("PAIN_SETTINGS", SETTINGS_FILE))
-    section = {}
-    if path.exists():
-        section = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("knowledge") or {}
-    env = os.environ
-    corpus = env.get("PAIN_KNOWLEDGE_CORPUS_DIR", section.get("corpus_dir", "knowledge/corpus"))
-    index = env.get("PAIN_KNOWLEDGE_INDEX_DIR", section.get("index_dir", "knowledge/index"))
-    embedding = env.get("PAIN_KNOWLEDGE_EMBEDDING", section.get("embedding", "fine_tuned"))
-    return KnowledgeSettings(_path(corpus), _path(index), embedding)
+    """The corpus and index folders and the search model, read now (never cached)."""
+    section = settings.load().get("knowledge") or {}
+    return KnowledgeSettings(_path(section.get("corpus_dir") or "knowledge/corpus"),
+                             _path(section.get("index_dir") or "knowledge/index"),
+                             section.get("embedding") or "fine_tuned")
