@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple, get_args
 
 import numpy as np
 
@@ -42,18 +42,33 @@ NO_SIGNALS = Signals(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # a message with no wor
 FOLLOWUP_FRESH_DEPTH = 2
 
 
+SearchMode = Literal["dense", "bm25", "hybrid"]
+Fusion = Literal["weighted", "rrf"]
+
+
 @dataclass(frozen=True)
 class SearchConfig:
-    """How search ranks; the evaluation compares these and the best is the default."""
+    """How search ranks; the evaluation compares these and the best is the default.
+    Checked when built."""
 
-    mode: str = "hybrid"  # "dense" | "bm25" | "hybrid"
-    fusion: str = "weighted"  # "weighted" | "rrf"
+    mode: SearchMode = "hybrid"
+    fusion: Fusion = "weighted"
     dense_weight: float = 0.8
     rerank: bool = True  # add the best sentence's score inside each candidate
     rerank_weight: float = 0.3
     candidates: int = 20
     rerank_depth: int = 0  # how many fused candidates get sentence scores (0: all)
     lexical_squash: float = BM25_SQUASH  # 0: BM25 / best BM25; K > 0: BM25 / (BM25 + K)
+
+    def __post_init__(self) -> None:
+        if self.mode not in get_args(SearchMode):
+            raise ValueError(f"mode must be one of {get_args(SearchMode)}, not {self.mode!r}")
+        if self.fusion not in get_args(Fusion):
+            raise ValueError(f"fusion must be one of {get_args(Fusion)}, not {self.fusion!r}")
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ValueError(f"dense_weight must be within [0, 1], not {self.dense_weight}")
+        if self.candidates < 1 or self.rerank_depth < 0 or self.lexical_squash < 0:
+            raise ValueError(f"candidates >= 1, rerank_depth >= 0, lexical_squash >= 0: {self}")
 
 
 DEFAULT_CONFIG = SearchConfig()

@@ -352,3 +352,10 @@ def test_every_configuration_searches_past_an_unquotable_passage(
     monkeypatch.setattr(excerpts, "select", nothing_quotable_in_the_best)
     hits = plain.search("oil for the bicycle chain", k=2).hits
     assert len(hits) == 2 and best not in [h.passage_id for h in hits]
+
+
+@pytest.mark.parametrize("bad", [{"mode": "semantic"}, {"fusion": "max"},
+                                 {"dense_weight": 1.5}, {"candidates": 0}])
+def test_search_config_is_checked_when_built(bad: dict) -> None:
+    with pytest.raises(ValueError):
+        SearchConfig(**bad)
