@@ -9,11 +9,15 @@ at ``/webhooks/twilio/webhook``) and ``bot.channels.twilio.TwilioWhatsAppInput``
 * answer a retried delivery (same ``MessageSid``) once;
 * reply to a message without text (photo, location) with the domain's text-only reply;
 * collect the bot's whole turn and send it as plain text that fits the platform
-  (``bot.channels.plain_text``), through Twilio's asynchronous client.
+  (``bot.channels.plain_text``), through Twilio's asynchronous client;
+* acknowledge the webhook at once (empty TwiML) and run the turn in the background, so
+  Twilio never waits on the bot (it gives up after 15 s and retries); replies still
+  running when the server stops are finished first (``REPLY_DRAIN_S`` at most).
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
@@ -45,6 +49,7 @@ logger = logging.getLogger(__name__)
 # Twilio's HTTP client logs every API request at INFO; keep that out of the INFO log.
 _http_logger = logging.getLogger(f"{__name__}.http")
 _http_logger.setLevel(logging.WARNING)
+REPLY_DRAIN_S = 30.0  # how long a stopping server waits for replies still running
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
@@ -163,6 +168,7 @@ class TwilioSMSInput(TwilioInput):
         self.deliveries = deliveries or RecentDeliveries()
         self._validator = RequestValidator(auth_token)
         self._http: AsyncTwilioHttpClient | None = None
+        self._replies: set[asyncio.Task] = set()  # turns still running after the ack
         if not self.webhook_url:
             logger.warning("%s: no webhook_url in credentials; signatures are checked "
                            "against the URL the request arrived at, which differs behind "
@@ -200,6 +206,11 @@ class TwilioSMSInput(TwilioInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @webhook.listener("before_server_stop")
+        async def finish_replies(*_: Any) -> None:
+            if self._replies:
+                await asyncio.wait(set(self._replies), timeout=REPLY_DRAIN_S)
+
         @webhook.listener("after_server_stop")
         async def close_http(*_: Any) -> None:
             if self._http is not None:
@@ -220,10 +231,22 @@ class TwilioSMSInput(TwilioInput):
             if delivery and not self.deliveries.first_time(f"{self.name()}:{delivery}"):
                 logger.info("%s: repeated delivery ignored", self.name())
                 return response.text(EMPTY_TWIML, content_type="text/xml")
-            await self._answer(request, form, sender, on_new_message)
+            reply = asyncio.get_running_loop().create_task(
+                self._answer_safely(request, form, sender, on_new_message))
+            self._replies.add(reply)
+            reply.add_done_callback(self._replies.discard)
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
         return webhook
+
+    async def _answer_safely(self, request: Request, form: _FormParams, sender: str,
+                             on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """``_answer`` in the background: a failure is logged by type, never raised."""
+        try:
+            await self._answer(request, form, sender, on_new_message)
+        except Exception as error:  # noqa: BLE001 - nobody awaits this task
+            logger.error("%s: could not answer a message (%s)", self.name(),
+                         type(error).__name__)
 
     async def _answer(self, request: Request, form: _FormParams, sender: str,
                       on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:

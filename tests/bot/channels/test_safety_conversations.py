@@ -49,6 +49,8 @@ def converse(agent, fake, channel, post, name: str) -> None:
             for n, (text, expected) in enumerate(CONVERSATIONS[name]):
                 before = len(fake.sent())
                 assert await post(base, n, text) == 200
+                # Twilio's replies follow the acknowledgement; Telegram's come before it
+                await test_twilio.until(lambda sent=before: len(fake.sent()) > sent, timeout=60)
                 replies = fake.sent()[before:]
                 assert replies and expected in replies[0], (text, replies)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,38 @@ def test_signature_without_webhook_url_uses_the_request_url() -> None:
     run(scenario())
 
 
+async def until(condition, timeout: float = 10.0) -> None:  # noqa: ANN001
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+def test_the_webhook_is_acknowledged_before_a_slow_turn_ends_and_the_reply_follows() -> None:
+    custom = answer_contract(1)
+
+    class SlowAgent(ScriptedAgent):
+        async def handle_message(self, message):  # noqa: ANN001, ANN202
+            await asyncio.sleep(2.0)  # a busy bot: Twilio gives up on a webhook after 15 s
+            await super().handle_message(message)
+
+    agent = SlowAgent(lambda _text: [{"custom": custom}])
+
+    async def scenario() -> None:
+        with FakeTwilio() as fake:
+            channel = TwilioSMSInput.from_credentials(credentials(fake))
+            async with serve([channel], agent) as base:
+                started = asyncio.get_running_loop().time()
+                assert await _post(base, twilio_form("How does pain work?", "SM9")) == 200
+                assert asyncio.get_running_loop().time() - started < 1.0
+                assert not fake.requests
+            # stopping the server waited for the reply still running
+            assert fake.sent(to="+15550001111") == pt.render_turn([{"custom": custom}],
+                                                                   pt.SMS).parts
+
+    run(scenario())
+
+
 def test_a_retried_delivery_is_answered_once() -> None:
     agent = answering_agent()
 
@@ -136,6 +169,7 @@ def test_a_retried_delivery_is_answered_once() -> None:
             async with serve([channel], agent) as base:
                 form = twilio_form("What is pain?", "SM5")
                 assert await _post(base, form) == 200
+                await until(lambda: fake.requests)  # the reply goes out after the ack
                 sent_once = len(fake.requests)
                 assert await _post(base, form) == 200
                 assert await _post(base, twilio_form("What is pain?", "SM6")) == 200
