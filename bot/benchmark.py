@@ -60,8 +60,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
-def tree_peak_mb(pid: int) -> float:
-    """Sum of VmHWM (peak resident set) over ``pid`` and its descendants, in MB."""
+def tree_memory_mb(pid: int, field: str = "VmRSS") -> float:
+    """Sum of ``field`` (VmRSS: resident now; VmHWM: peak) over ``pid`` and its
+    descendants, in MB (0 when it is gone)."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -78,7 +79,7 @@ def tree_peak_mb(pid: int) -> float:
         except OSError:
             continue
         for line in status.splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 total_kb += int(line.split()[1])
     return total_kb / 1024
 
@@ -158,7 +159,7 @@ def _measure(data_dir: Path, turns: int, warm: int) -> dict:
                 if i >= warm:
                     latencies.setdefault(kind, []).append(ms)
                     seen.setdefault(kind, Counter())[str(got)] += 1
-        memory = {s.name: round(tree_peak_mb(s.proc.pid), 1) for s in stack.servers}
+        memory = {s.name: round(tree_memory_mb(s.proc.pid, "VmHWM"), 1) for s in stack.servers}
     report = {
         "startup": {"healthy_s": round(healthy, 2), "first_answer_s": round(first_answer, 2),
                     "target_s": TARGET_STARTUP_S},

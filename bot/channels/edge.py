@@ -41,7 +41,7 @@ def sender_of(request: Request) -> str | None:
     """The sender id a webhook request names, when its body is a JSON object with one."""
     try:
         body = json.loads(request.body or b"")
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to read
         return None
     sender = body.get("sender") if isinstance(body, dict) else None
     return sender if isinstance(sender, str) and sender else None

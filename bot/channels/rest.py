@@ -25,7 +25,10 @@ from bot.channels import edge
 
 def _body(request: Request) -> dict[str, Any]:
     """The JSON object the request carries (``BadRequest`` for anything else)."""
-    body = request.json  # Sanic raises a 400 itself for a body that is not JSON
+    try:
+        body = request.json  # Sanic raises a 400 itself for a body that is not JSON
+    except RecursionError:  # a body nested a thousand deep (it had got a 500)
+        raise BadRequest("the body is nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object with 'sender' and 'message'")
     return body
