@@ -32,7 +32,8 @@ export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export PAIN_TRACKER_DB ?= $(CURDIR)/var/tracker.db
 
 .PHONY: help setup index safety-model model run chat test lint validate test-stories nlu-report \
-        test-rasa-unit browser-deps eval bench bench-turns safety-eval safety-bench clean eval-e2e
+        test-rasa-unit browser-deps eval bench bench-turns safety-eval safety-bench clean eval-e2e \
+        fuzz
 
 help:
 	@echo "make run    set up both environments, build the index, train, serve the bot"
@@ -42,6 +43,7 @@ help:
 	@echo "make safety-eval   the safety screen on its frozen test set; make safety-bench  its latency"
 	@echo "make bench-turns   per-turn latency and memory of the running bot"
 	@echo "make eval-e2e      the whole bot on its frozen conversation set, through the real servers"
+	@echo "make fuzz          10,000 malformed and hostile requests through the real servers"
 
 # ---- environments ---------------------------------------------------------
 $(VENV)/.installed: requirements/app.txt requirements/dev.txt requirements/app.lock
@@ -118,6 +120,9 @@ safety-bench: model
 # The whole bot on its frozen, blind-written conversation set, through the real servers.
 eval-e2e: index model
 	$(PY) -m bot.e2e_eval --set test
+
+fuzz: index model
+	$(PY) -m bot.fuzz
 
 bench-turns: index model
 	$(PY) -m bot.benchmark
