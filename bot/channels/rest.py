@@ -20,7 +20,7 @@ from sanic import Blueprint, Sanic
 from sanic.exceptions import InvalidUsage as BadRequest  # 400 (Sanic 21.12)
 from sanic.request import Request
 
-from bot.channels import edge
+from bot.channels import edge, safety_first
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -42,9 +42,10 @@ class RestChannel(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Rasa's REST routes; when the server starts, the app-wide edge rules
-        (``bot.channels.edge``) are installed."""
-        routes = super().blueprint(on_new_message)
+        """Rasa's REST routes, behind the safety guard (``bot.channels.safety_first``);
+        when the server starts, the app-wide edge rules (``bot.channels.edge``) are
+        installed."""
+        routes = safety_first.guard(super().blueprint, on_new_message)
 
         @routes.listener("before_server_start")
         async def install_edge(app: Sanic, _loop: object) -> None:

@@ -33,6 +33,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import safety_first
 from bot.channels.credentials import credential
 from bot.channels.dedupe import RecentDeliveries
 from bot.channels.plain_text import (
@@ -152,6 +153,11 @@ class TelegramInput(RasaTelegramInput):
         return hmac.compare_digest(header.encode("utf-8"), self.secret_token.encode("utf-8"))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """This channel's routes, its messages behind the safety guard
+        (``bot.channels.safety_first``)."""
+        return safety_first.guard(self._routes, on_new_message)
+
+    def _routes(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"{self.name()}_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])

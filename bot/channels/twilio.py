@@ -33,6 +33,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 
+from bot.channels import safety_first
 from bot.channels.credentials import credential
 from bot.channels.dedupe import RecentDeliveries
 from bot.channels.plain_text import (
@@ -200,6 +201,11 @@ class TwilioSMSInput(TwilioInput):
                                  self._http, self.api_base_url, self.fmt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """This channel's routes, its messages behind the safety guard
+        (``bot.channels.safety_first``)."""
+        return safety_first.guard(self._routes, on_new_message)
+
+    def _routes(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"{self.name()}_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])

@@ -21,6 +21,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings
+from bot.channels import safety_first
 
 logger = logging.getLogger(__name__)
 
@@ -184,9 +185,12 @@ class WebChannel(InputChannel):
             return {}
         return body if isinstance(body, dict) else {}
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """This channel's routes, its messages behind the safety guard
+        (``bot.channels.safety_first``)."""
+        return safety_first.guard(self._routes, on_new_message)
+
+    def _routes(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes: static assets and pages, settings, message and end-conversation APIs."""
         web = Blueprint("pain_web_channel", __name__)
 

@@ -24,9 +24,11 @@ so the NLU component, the dialogue policy and ``bot.safety.eval`` share this cod
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,11 +145,19 @@ class Assessment:
 
 
 class Detector:
-    """Rules plus an optional classifier (``None``: rules only)."""
+    """Rules plus an optional classifier (``None``: rules only).
 
-    def __init__(self, thresholds: Thresholds, classifier: Classifier | None) -> None:
+    With ``remember`` > 0 it keeps its last ``remember`` assessments, keyed by a hash of
+    the text (never the text): the Rasa process screens each message twice, once in the
+    channel's safety guard (``bot.channels.safety_first``) and once in the pipeline."""
+
+    def __init__(self, thresholds: Thresholds, classifier: Classifier | None,
+                 remember: int = 0) -> None:
         self.thresholds = thresholds
         self.classifier = classifier
+        self.remember = remember
+        self._recent: OrderedDict[bytes, Assessment] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     def scores(self, text: str) -> Scores | None:
         """The classifier's scores, or ``None`` when it is unavailable, failed, or the
@@ -164,9 +174,19 @@ class Detector:
     def assess(self, text: str | None) -> Assessment:
         """The decision described in the module docstring."""
         text = text or ""
-        found = rules.screen(text)
-        scores = self.scores(text)
-        return self.decide(found, scores)
+        if not self.remember:
+            return self.decide(rules.screen(text), self.scores(text))
+        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+        with self._recent_lock:
+            if key in self._recent:
+                self._recent.move_to_end(key)
+                return self._recent[key]
+        assessment = self.decide(rules.screen(text), self.scores(text))
+        with self._recent_lock:
+            self._recent[key] = assessment
+            while len(self._recent) > self.remember:
+                self._recent.popitem(last=False)
+        return assessment
 
     def decide(self, found: rules.ScreenResult, scores: Scores | None) -> Assessment:
         """Combines a rules verdict and classifier scores (see the module docstring)."""
@@ -205,22 +225,24 @@ class Detector:
         return Assessment(None, source=source, scores=scores)
 
 
-def build(settings: DetectorSettings | None = None, strict: bool = True) -> Detector:
+def build(settings: DetectorSettings | None = None, strict: bool = True,
+          remember: int = 0) -> Detector:
     """A detector from the settings. A missing or broken classifier raises (the server
     must not start half-blind), unless ``strict`` is false: then the rules alone decide
     and the problem is logged as an error."""
     settings = settings or DetectorSettings.load()
     try:
         return Detector(settings.thresholds,
-                        Classifier(settings.model, settings.threads).ready())
+                        Classifier(settings.model, settings.threads).ready(), remember)
     except (OSError, ValueError) as error:
         if strict:
             raise RuntimeError(f"safety classifier unavailable: {error}; run `make model`"
                                ) from error
         logger.error("safety classifier unavailable (%s): screening with rules only", error)
-        return Detector(settings.thresholds, None)
+        return Detector(settings.thresholds, None, remember)
 
 
+SHARED_REMEMBERS = 64
 _shared: Detector | None = None
 _lock = threading.Lock()
 
@@ -230,5 +252,5 @@ def shared() -> Detector:
     global _shared
     with _lock:
         if _shared is None:
-            _shared = build()
+            _shared = build(remember=SHARED_REMEMBERS)
         return _shared

@@ -1,0 +1,133 @@
+"""Crisis and red-flag replies that never wait behind the rest of a turn.
+
+Every channel hands its messages to Rasa through ``guard``. The guard screens the
+message with the same process-wide detector the NLU pipeline uses
+(``bot.safety.detector.shared()``, which remembers its last few assessments, so the
+pipeline's own screen costs nothing more), then runs the turn as usual. When the
+message is a crisis or a red flag and the turn has not finished after
+``server.safety_reply_after_s`` (1 s), the guard sends the fixed reply itself: the
+domain response the safety policy would have chosen (``utter_crisis``,
+``utter_red_flag_<category>``), rendered by the bot's NLG with the clinic's numbers.
+
+A turn is slow when it waits behind the person's previous question (Rasa's
+per-conversation lock), or when a store it needs (PostgreSQL, Redis) is paused. The
+turn itself goes on in the background, so the conversation still records the message
+and the safety reply; whatever it would send late is dropped, since the person already
+has the reply. Anything else (questions, the check-in, "/intent" messages) is not
+touched. No text is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.actions.action import create_bot_utterance
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.shared.core.trackers import DialogueStateTracker
+from sanic import Blueprint, Sanic
+
+from bot import settings
+from bot.policies.safety_policy import CRISIS_REPLY, GENERIC_RED_FLAG, red_flag_reply
+from bot.safety import detector, taxonomy
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[UserMessage], Awaitable[Any]]
+DEFAULT_AFTER_S = 1.0
+
+
+def reply_after_s() -> float:
+    """Seconds a crisis or red-flag turn may take before the guard replies itself."""
+    value = float(settings.section("server").get("safety_reply_after_s", DEFAULT_AFTER_S))
+    if not 0 < value <= 2:
+        raise ValueError("server.safety_reply_after_s must be in (0, 2]: "
+                         "safety replies are promised within 2 s")
+    return value
+
+
+class _Latch(OutputChannel):
+    """The channel's output, until ``close()``: then whatever the turn sends is dropped."""
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+        self.closed = False
+
+    def name(self) -> str:  # type: ignore[override]  # an instance's, not the class's
+        return self.inner.name()
+
+    def close(self) -> None:
+        self.closed = True
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        if not self.closed:
+            await self.inner.send_response(recipient_id, message)
+
+
+def reply_name(kind: str, category: str | None, responses: dict[str, Any]) -> str:
+    """The domain response the safety policy would send for this assessment."""
+    if kind == taxonomy.CRISIS:
+        return CRISIS_REPLY
+    name = red_flag_reply(category)
+    return name if name in responses else GENERIC_RED_FLAG
+
+
+class SafetyFirst:
+    """Wraps a channel's ``on_new_message`` as described in the module docstring."""
+
+    def __init__(self, on_new_message: Handler, after_s: float | None = None) -> None:
+        self.on_new_message = on_new_message
+        self.after_s = reply_after_s() if after_s is None else after_s
+        self.app: Sanic | None = None
+
+    async def bind(self, app: Sanic, _loop: object = None) -> None:
+        """Remembers the app whose agent renders the replies (a server listener)."""
+        self.app = app
+
+    async def __call__(self, message: UserMessage) -> None:
+        text = message.text or ""
+        kind = None if text.startswith("/") else detector.shared().assess(text)
+        if kind is None or kind.kind not in (taxonomy.CRISIS, taxonomy.RED_FLAG):
+            await self.on_new_message(message)
+            return
+        latch = _Latch(message.output_channel)
+        guarded = UserMessage(text, latch, message.sender_id, message.parse_data,
+                              message.input_channel, message.message_id, message.metadata)
+        turn = asyncio.ensure_future(self.on_new_message(guarded))
+        done, _ = await asyncio.wait({turn}, timeout=self.after_s)
+        if done:
+            turn.result()
+            return
+        latch.close()
+        turn.add_done_callback(_log_late_failure)
+        await self._reply(message, kind.kind, kind.category)
+        logger.warning("safety reply sent before its turn finished (%s)", kind.kind)
+
+    async def _reply(self, message: UserMessage, kind: str, category: str | None) -> None:
+        agent = getattr(self.app.ctx, "agent", None) if self.app is not None else None
+        if agent is None:
+            raise RuntimeError("the safety guard is not bound to a running Rasa app")
+        name = reply_name(kind, category, agent.domain.responses)
+        tracker = DialogueStateTracker(message.sender_id, agent.domain.slots)
+        generated = await agent.nlg.generate(name, tracker, message.output_channel.name())
+        if generated is None:
+            raise RuntimeError(f"the domain has no response {name}")
+        generated["utter_action"] = name
+        bot_message = create_bot_utterance(generated).message()
+        await message.output_channel.send_response(message.sender_id, bot_message)
+
+
+def _log_late_failure(turn: asyncio.Future) -> None:
+    if not turn.cancelled() and turn.exception() is not None:
+        logger.error("a turn answered early by the safety guard failed later (%s)",
+                     type(turn.exception()).__name__)
+
+
+def guard(routes: Callable[[Handler], Blueprint], on_new_message: Handler) -> Blueprint:
+    """A channel's blueprint (``routes(handler)``) whose messages pass the guard."""
+    guarded = SafetyFirst(on_new_message)
+    blueprint = routes(guarded)
+    blueprint.listener("before_server_start")(guarded.bind)
+    return blueprint

@@ -1,0 +1,113 @@
+"""bot.channels.safety_first: a crisis or red flag is answered even when its turn is slow."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.shared.core.domain import Domain
+
+from bot import placeholders, settings
+from bot.channels import safety_first
+from bot.nlg import SettingsNLG
+from tests.bot.safety import fakes
+
+REPO = Path(__file__).resolve().parents[3]
+AFTER_S = 0.2
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(REPO / "bot" / "domain"))
+
+
+@pytest.fixture(autouse=True)
+def rules_only_detector(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real rules with a classifier that sees nothing: no model is loaded."""
+    screen = fakes.detector()
+    monkeypatch.setattr(safety_first.detector, "shared", lambda: screen)
+
+
+class Turn:
+    """A stand-in for Rasa's handler: after ``delay_s`` it sends ``text`` and records it."""
+
+    def __init__(self, delay_s: float, text: str = "the turn's own reply") -> None:
+        self.delay_s = delay_s
+        self.text = text
+        self.finished = asyncio.Event()
+
+    async def __call__(self, message: UserMessage) -> None:
+        await asyncio.sleep(self.delay_s)
+        await message.output_channel.send_response(message.sender_id, {"text": self.text})
+        self.finished.set()
+
+
+async def send(domain: Domain, turn: Turn, text: str) -> tuple[list[dict], float]:
+    guard = safety_first.SafetyFirst(turn, after_s=AFTER_S)
+    await guard.bind(SimpleNamespace(ctx=SimpleNamespace(  # type: ignore[arg-type]
+        agent=SimpleNamespace(domain=domain, nlg=SettingsNLG(domain=domain)))))
+    collector = CollectingOutputChannel()
+    started = time.monotonic()
+    await guard(UserMessage(text, collector, "person-1", input_channel="rest"))
+    return collector.messages, time.monotonic() - started
+
+
+def texts(messages: list[dict]) -> list[str]:
+    return [m.get("text", "") for m in messages]
+
+
+def test_a_crisis_behind_a_slow_turn_gets_the_fixed_reply_with_the_clinics_number(
+        domain: Domain) -> None:
+    async def run() -> tuple[list[dict], float, Turn]:
+        turn = Turn(delay_s=1.0)
+        messages, took = await send(domain, turn, "I want to kill myself")
+        await asyncio.wait_for(turn.finished.wait(), 2)  # the turn still ran to its end
+        return messages, took, turn
+
+    messages, took, _ = asyncio.run(run())
+    assert took < AFTER_S + 0.3
+    assert "the turn's own reply" not in texts(messages), "the late turn's reply is dropped"
+    # Rasa's collector keeps a response's text and its custom payload as two messages
+    text, custom = messages
+    assert placeholders.values()["crisis_line"] in text["text"]
+    assert custom["custom"]["kind"] == "crisis"
+
+
+def test_a_red_flag_gets_the_reply_for_its_category(domain: Domain) -> None:
+    messages, _ = asyncio.run(send(domain, Turn(delay_s=1.0),
+                                   "I suddenly have the worst headache of my life"))
+    assert [m["custom"]["kind"] for m in messages if "custom" in m] == ["red_flag"]
+    assert messages[0]["text"] == domain.responses[
+        "utter_red_flag_thunderclap_headache"][0]["text"].format(**placeholders.values())
+
+
+def test_a_crisis_whose_turn_is_quick_gets_the_turns_own_reply_once(domain: Domain) -> None:
+    messages, _ = asyncio.run(send(domain, Turn(delay_s=0.0), "I want to kill myself"))
+    assert texts(messages) == ["the turn's own reply"]
+
+
+def test_a_question_waits_for_its_turn_however_slow(domain: Domain) -> None:
+    messages, took = asyncio.run(send(domain, Turn(delay_s=0.5), "why does my back hurt?"))
+    assert texts(messages) == ["the turn's own reply"]
+    assert took >= 0.5
+
+
+def test_a_forced_intent_is_left_to_rasa(domain: Domain) -> None:
+    messages, took = asyncio.run(send(domain, Turn(delay_s=0.5), "/crisis"))
+    assert texts(messages) == ["the turn's own reply"] and took >= 0.5
+
+
+def test_the_promise_is_at_most_two_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAIN_SERVER_SAFETY_REPLY_AFTER_S", "5")
+    settings.get.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="within 2 s"):
+            safety_first.reply_after_s()
+    finally:
+        monkeypatch.delenv("PAIN_SERVER_SAFETY_REPLY_AFTER_S")
+        settings.get.cache_clear()
+    assert safety_first.reply_after_s() == 1.0
