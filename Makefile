@@ -33,7 +33,7 @@ export PAIN_TRACKER_DB ?= $(CURDIR)/var/tracker.db
 
 .PHONY: help setup index safety-model model run chat test lint validate test-stories nlu-report \
         test-rasa-unit browser-deps eval bench bench-turns safety-eval safety-bench clean eval-e2e \
-        fuzz
+        fuzz services-deps cluster loadtest
 
 help:
 	@echo "make run    set up both environments, build the index, train, serve the bot"
@@ -44,6 +44,8 @@ help:
 	@echo "make bench-turns   per-turn latency and memory of the running bot"
 	@echo "make eval-e2e      the whole bot on its frozen conversation set, through the real servers"
 	@echo "make fuzz          10,000 malformed and hostile requests through the real servers"
+	@echo "make cluster       the scale-out profile: PostgreSQL, Redis, replicas behind nginx"
+	@echo "make loadtest      200 patients through the cluster while parts of it fail"
 
 # ---- environments ---------------------------------------------------------
 $(VENV)/.installed: requirements/app.txt requirements/dev.txt requirements/app.lock
@@ -124,10 +126,24 @@ eval-e2e: index model
 fuzz: index model
 	$(PY) -m bot.fuzz
 
+# The scale-out profile on this machine (bot/serving/README.md): PostgreSQL, Redis,
+# Rasa replicas and action servers behind nginx, from the distribution's packages.
+services-deps:
+	@bash bot/serving/install_services.sh
+
+cluster: setup index model services-deps
+	$(PY) -m bot.serving.cluster
+
+# 200 simulated patients through nginx while a replica is killed, Redis restarted and
+# PostgreSQL paused; reports/loadtest.json. `--compare` for single node against cluster.
+loadtest: setup index model services-deps
+	$(PY) -m bot.serving.loadtest --faults
+
 bench-turns: index model
 	$(PY) -m bot.benchmark
 
-test: setup index model lint validate test-stories nlu-report test-rasa-unit browser-deps
+test: setup index model lint validate test-stories nlu-report test-rasa-unit browser-deps \
+      services-deps
 	$(PY) -m pytest --ignore=tests/bot
 
 clean:

@@ -24,7 +24,7 @@ SECONDS_PER_DAY = 86400
 
 # A sender's rows go when the whole conversation is old, or when the
 # row is old and precedes the sender's latest session start.
-_DELETE_OLD = """
+DELETE_OLD = """
 DELETE FROM events
 WHERE timestamp < :cutoff
   AND (
@@ -87,7 +87,7 @@ def purge(db_path: str | os.PathLike[str], retention_days: float,
         ).fetchone()
         if not exists:
             return 0
-        deleted = db.execute(_DELETE_OLD, {"cutoff": cutoff}).rowcount
+        deleted = db.execute(DELETE_OLD, {"cutoff": cutoff}).rowcount
     return max(deleted, 0)
 
 

@@ -69,10 +69,11 @@ class Server:
     cmd: list[str] = field(default_factory=list)  # how it was started, to start it again
     env: dict[str, str] = field(default_factory=dict, repr=False)
     root: Path = ROOT
+    user: str | None = None  # the account it runs as (PostgreSQL refuses root)
 
     def respawn(self) -> Server:
         """The same command started again (its log goes on in the same file)."""
-        return spawn(self.name, self.cmd, self.env, self.log.parent, self.root)
+        return spawn(self.name, self.cmd, self.env, self.log.parent, self.root, self.user)
 
     def tail(self, lines: int = 25) -> str:
         """The last lines of this server's log; once the process has exited, everything
@@ -209,24 +210,24 @@ def _die_with_parent() -> None:
 
 
 def spawn(name: str, cmd: list[str], env: Mapping[str, str], log_dir: Path,
-          root: Path = ROOT) -> Server:
-    """Start ``cmd`` in its own process group; its output goes, redacted, to
-    ``log_dir/name.log``."""
+          root: Path = ROOT, user: str | None = None) -> Server:
+    """Start ``cmd`` in its own process group (as ``user``, when given and we are root);
+    its output goes, redacted, to ``log_dir/name.log``."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
     proc = subprocess.Popen(cmd, cwd=root, env=dict(env), stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True, preexec_fn=_die_with_parent)
+                            start_new_session=True, preexec_fn=_die_with_parent, user=user)
     copier = threading.Thread(target=_copy_redacted, args=(proc.stdout, log), daemon=True)
     copier.start()
-    return Server(name, proc, log, copier, list(cmd), dict(env), root)
+    return Server(name, proc, log, copier, list(cmd), dict(env), root, user)
 
 
 def spawn_action_server(port: int, env: Mapping[str, str], log_dir: Path,
-                        root: Path = ROOT) -> Server:
+                        root: Path = ROOT, name: str = "actions") -> Server:
     """The action server (``actions.server``: rasa_sdk's, with private errors) on
     127.0.0.1:``port``, one thread for numerical libraries."""
-    return spawn("actions", [sys.executable, "-m", "actions.server", "--port", str(port)],
+    return spawn(name, [sys.executable, "-m", "actions.server", "--port", str(port)],
                  dict(env, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", SANIC_HOST="127.0.0.1"),
                  log_dir, root)
 
@@ -274,33 +275,44 @@ def start_stack(rasa_port: int, action_port: int, data_dir: Path, *, action_serv
             actions = spawn_action_server(action_port, env, log_dir, root)
             stack.servers.append(actions)
             checks.append((f"http://127.0.0.1:{action_port}/health", actions))
-        api = ["--enable-api", "--auth-token", api_token] if api_token else []
-        rasa = spawn("rasa", [str(paths["rasa"]), "run", "--model", str(paths["model"]),
-                              "--endpoints", str(paths["endpoints"]),
-                              "--credentials", str(paths["credentials"]),
-                              "--interface", interface, "--port", str(rasa_port),
-                              *(["--cors", *cors] if cors else []), "--quiet", *api],
+        rasa = spawn("rasa", rasa_command(paths, interface, rasa_port, cors, api_token),
                      dict(env, SANIC_REQUEST_MAX_SIZE=str(MAX_BODY_BYTES)), log_dir, root)
         stack.servers.append(rasa)
         checks += [(f"{stack.rasa_url}/", rasa), (f"{stack.rasa_url}/webhooks/rest/", rasa)]
         wait_until_up(checks, timeout)
         if warm_up:
             sender = f"warmup-{uuid.uuid4().hex}"
-            try:
-                reply = http(stack.webhook, {"sender": sender, "message": WARMUP_QUESTION},
-                             timeout=timeout)
-                stack.warm_up_kinds = [m["custom"].get("kind") for m in reply or []
-                                       if isinstance(m, dict) and isinstance(m.get("custom"), dict)]
-            except OSError as exc:
-                raise StackError(f"the warm-up question failed ({exc}); last log lines:\n"
-                                 + "\n".join(s.tail(10) for s in stack.servers)) from exc
-            if not reply:  # Rasa answers HTTP without a model, but then says nothing
-                raise StackError("Rasa answered the warm-up question with nothing (was its "
-                                 "model loaded?); last log lines:\n"
-                                 + "\n".join(s.tail(10) for s in stack.servers))
+            stack.warm_up_kinds = ask_warm_up(stack.webhook, sender, stack.servers, timeout)
             if stack.tracker_db:
                 retention.forget_sender(stack.tracker_db, sender)
     except BaseException:
         stack.stop()
         raise
     return stack
+
+
+def rasa_command(paths: Mapping[str, Path], interface: str, port: int,
+                 cors: Sequence[str] = (), api_token: str | None = None) -> list[str]:
+    """``rasa run`` with the model, endpoints and credentials in ``paths``."""
+    api = ["--enable-api", "--auth-token", api_token] if api_token else []
+    return [str(paths["rasa"]), "run", "--model", str(paths["model"]),
+            "--endpoints", str(paths["endpoints"]), "--credentials", str(paths["credentials"]),
+            "--interface", interface, "--port", str(port),
+            *(["--cors", *cors] if cors else []), "--quiet", *api]
+
+
+def ask_warm_up(webhook: str, sender: str, servers: Sequence[Server],
+                timeout: float) -> list[str | None]:
+    """Ask the warm-up question as ``sender``; the kinds of reply it got (StackError
+    when it failed or got nothing, which means Rasa has no model loaded)."""
+    try:
+        reply = http(webhook, {"sender": sender, "message": WARMUP_QUESTION}, timeout=timeout)
+    except OSError as exc:
+        raise StackError(f"the warm-up question failed ({exc}); last log lines:\n"
+                         + "\n".join(s.tail(10) for s in servers)) from exc
+    if not reply:  # Rasa answers HTTP without a model, but then says nothing
+        raise StackError("Rasa answered the warm-up question with nothing (was its "
+                         "model loaded?); last log lines:\n"
+                         + "\n".join(s.tail(10) for s in servers))
+    return [m["custom"].get("kind") for m in reply
+            if isinstance(m, dict) and isinstance(m.get("custom"), dict)]

@@ -13,6 +13,7 @@ touched, so Rasa keeps giving the safety replies while the action server is down
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import urllib.error
@@ -32,7 +33,7 @@ class Watched:
     """One server under watch, with the URL that says it is serving."""
 
     server: Server
-    health_url: str
+    health_url: str  # http://... answers a GET; tcp://host:port accepts a connection
     state: State = "up"
     restarts: int = 0  # in this run of the supervisor
     in_a_row: int = 0  # restarts since it last answered
@@ -107,8 +108,14 @@ class Watchdog:
 
     @staticmethod
     def _answers(url: str) -> bool:
+        """An HTTP URL answers a GET; a ``tcp://host:port`` one accepts a connection
+        (PostgreSQL, Redis)."""
         try:
-            http(url, timeout=PROBE_TIMEOUT_S)
+            if url.startswith("tcp://"):
+                host, port = url[len("tcp://"):].rsplit(":", 1)
+                socket.create_connection((host, int(port)), timeout=PROBE_TIMEOUT_S).close()
+            else:
+                http(url, timeout=PROBE_TIMEOUT_S)
         except (OSError, urllib.error.URLError, ValueError):
             return False
         return True

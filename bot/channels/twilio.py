@@ -35,7 +35,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.channels import safety_first
 from bot.channels.credentials import credential
-from bot.channels.dedupe import RecentDeliveries
+from bot.channels.dedupe import RecentDeliveries, deliveries
 from bot.channels.plain_text import (
     SMS,
     WHATSAPP,
@@ -147,7 +147,7 @@ class TwilioSMSInput(TwilioInput):
             text_only_text=credentials.get("text_only_text"),
             text_only_response=credentials.get("text_only_response") or "utter_text_only",
             fmt=fmt,
-            deliveries=RecentDeliveries(
+            deliveries=deliveries(
                 max_entries=int(credentials.get("dedupe_max_entries") or 10_000),
                 ttl_seconds=float(credentials.get("dedupe_ttl_seconds") or 86_400)),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.dedupe import RecentDeliveries
+from bot.channels.dedupe import RecentDeliveries, SharedDeliveries, deliveries
 
 
 class Clock:
@@ -40,3 +40,57 @@ def test_nonsense_limits_are_refused() -> None:
         RecentDeliveries(max_entries=0)
     with pytest.raises(ValueError):
         RecentDeliveries(ttl_seconds=0)
+
+
+class FakeRedis:
+    """``SET key value NX EX ttl`` in memory, failing while ``down``."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, int] = {}
+        self.down = False
+
+    def set(self, key: str, value: int, nx: bool, ex: int) -> bool | None:
+        import redis
+
+        if self.down:
+            raise redis.exceptions.ConnectionError("refused")
+        assert nx and ex >= 1
+        if key in self.keys:
+            return None
+        self.keys[key] = ex
+        return True
+
+
+def shared() -> SharedDeliveries:
+    made = SharedDeliveries("redis://127.0.0.1:1/2", ttl_seconds=600)
+    made.redis = FakeRedis()
+    return made
+
+
+def test_replicas_sharing_redis_answer_a_retried_delivery_once() -> None:
+    first, second = shared(), shared()
+    second.redis = first.redis  # two replicas, one Redis
+    assert first.first_time("twilio:SM1")
+    assert not second.first_time("twilio:SM1")
+    assert all("SM1" not in key for key in first.redis.keys)  # ids are kept hashed
+    assert set(first.redis.keys.values()) == {600}
+
+
+def test_without_redis_a_replica_remembers_on_its_own() -> None:
+    seen = shared()
+    seen.redis.down = True
+    assert seen.first_time("telegram:7") and not seen.first_time("telegram:7")
+
+
+def test_the_setting_decides_which_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import settings
+
+    settings.get.cache_clear()
+    assert type(deliveries()) is RecentDeliveries
+    monkeypatch.setenv("PAIN_SERVER_REDIS_URL", "redis://127.0.0.1:1/2")
+    settings.get.cache_clear()
+    try:
+        assert isinstance(deliveries(), SharedDeliveries)
+    finally:
+        monkeypatch.delenv("PAIN_SERVER_REDIS_URL")
+        settings.get.cache_clear()

@@ -1,0 +1,102 @@
+"""bot.stores.lock_store: conversations stay locked, in memory, while Redis is away."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa.utils.endpoints import EndpointConfig
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from bot.stores.lock_store import FallbackRedisLockStore
+
+
+class FakeRedis:
+    """The three commands the lock store uses, failing while ``down``."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, bytes] = {}
+        self.down = False
+
+    def _check(self) -> None:
+        if self.down:
+            raise RedisConnectionError("connection refused")
+
+    def get(self, key: str) -> bytes | None:
+        self._check()
+        return self.data.get(key)
+
+    def set(self, key: str, value: str) -> None:
+        self._check()
+        self.data[key] = value.encode() if isinstance(value, str) else value
+
+    def delete(self, key: str) -> int:
+        self._check()
+        return int(self.data.pop(key, None) is not None)
+
+
+@pytest.fixture
+def store() -> FallbackRedisLockStore:
+    made = FallbackRedisLockStore(EndpointConfig(url="127.0.0.1", port=1, db=1,
+                                                 key_prefix="pain"))
+    made.red = FakeRedis()
+    return made
+
+
+def test_it_is_built_from_the_endpoints_with_short_timeouts() -> None:
+    made = FallbackRedisLockStore(EndpointConfig(url="redis.example", port=6380, db=1))
+    kwargs = made.red.connection_pool.connection_kwargs
+    assert (kwargs["host"], kwargs["port"], kwargs["db"]) == ("redis.example", 6380, 1)
+    assert kwargs["socket_timeout"] == kwargs["socket_connect_timeout"] == 1.0
+
+
+def test_a_real_unreachable_redis_falls_back_instead_of_losing_the_turn() -> None:
+    made = FallbackRedisLockStore(EndpointConfig(url="127.0.0.1", port=1, db=1))
+
+    async def turn() -> None:
+        async with made.lock("person-1"):
+            assert made.outage
+
+    asyncio.run(turn())
+
+
+def test_locks_live_in_redis_while_it_answers(store: FallbackRedisLockStore) -> None:
+    async def turn() -> None:
+        async with store.lock("person-1"):
+            assert any(key.endswith("person-1") for key in store.red.data)
+            assert store.local.get_lock("person-1") is None
+
+    asyncio.run(turn())
+    assert not store.red.data  # released and deleted
+
+
+def test_while_redis_is_down_a_second_message_still_waits_its_turn(
+        store: FallbackRedisLockStore) -> None:
+    store.red.down = True
+    order: list[str] = []
+
+    async def message(name: str, hold_s: float) -> None:
+        async with store.lock("person-1", wait_time_in_seconds=0.01):
+            order.append(f"{name} starts")
+            await asyncio.sleep(hold_s)
+            order.append(f"{name} ends")
+
+    async def both() -> None:
+        first = asyncio.ensure_future(message("first", 0.1))
+        await asyncio.sleep(0.01)
+        await message("second", 0.0)
+        await first
+
+    asyncio.run(both())
+    assert order == ["first starts", "first ends", "second starts", "second ends"]
+    assert store.outage
+
+
+def test_memory_is_dropped_once_redis_is_back(store: FallbackRedisLockStore) -> None:
+    store.red.down = True
+    store.save_lock(store.create_lock("person-1"))
+    assert store.local.get_lock("person-1") is not None
+    store.red.down = False
+    assert store.get_lock("person-1") is None  # Redis's answer, the stand-in forgotten
+    assert not store.outage and store.local.get_lock("person-1") is None
+
