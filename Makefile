@@ -27,7 +27,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export RASA_CONFIG RASA_DOMAIN RASA_DATA RASA_ENDPOINTS RASA_CREDENTIALS RASA_MODEL_DIR RASA_MODEL_NAME
-# bot/endpoints.yml reads these; `make run` (bot.serve) sets them from bot/settings.yml.
+# bot/endpoints.yml reads these; `make run` (bot.serving.serve) sets them from bot/settings.yml.
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export PAIN_TRACKER_DB ?= $(CURDIR)/var/tracker.db
 
@@ -73,14 +73,14 @@ safety-model: index
 	$(PY) -m bot.safety.train --if-changed
 
 model: $(VENV_RASA)/.installed safety-model
-	$(RASA_PY) -m bot.train --if-changed
+	$(RASA_PY) -m bot.serving.train --if-changed
 
 # ---- serving --------------------------------------------------------------
 run: setup index model
-	$(PY) -m bot.serve
+	$(PY) -m bot.serving.serve
 
 chat: setup index model
-	$(PY) -m bot.serve --shell
+	$(PY) -m bot.serving.serve --shell
 
 # ---- quality --------------------------------------------------------------
 # test-stories runs with --e2e so NLU (and the safety screen) reads the story's text.
@@ -121,10 +121,10 @@ safety-bench: model
 
 # The whole bot on its frozen, blind-written conversation set, through the real servers.
 eval-e2e: index model
-	$(PY) -m bot.e2e_eval --set test
+	$(PY) -m bot.serving.e2e_eval --set test
 
 fuzz: index model
-	$(PY) -m bot.fuzz
+	$(PY) -m bot.serving.fuzz
 
 # The scale-out profile on this machine (bot/serving/README.md): PostgreSQL, Redis,
 # Rasa replicas and action servers behind nginx, from the distribution's packages.
@@ -140,7 +140,7 @@ loadtest: setup index model services-deps
 	$(PY) -m bot.serving.loadtest --faults
 
 bench-turns: index model
-	$(PY) -m bot.benchmark
+	$(PY) -m bot.serving.benchmark
 
 test: setup index model lint validate test-stories nlu-report test-rasa-unit browser-deps \
       services-deps

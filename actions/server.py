@@ -1,6 +1,6 @@
 """The action server: rasa_sdk's own, except that errors carry no request content.
 
-``python -m actions.server --port 5055`` (what ``bot.stack`` starts). rasa_sdk answers an
+``python -m actions.server --port 5055`` (what ``bot.serving.stack`` starts). rasa_sdk answers an
 exception inside an action with the whole request echoed back (``request_body``: the
 tracker, so every message the person wrote, and their sender id), and logs the request
 with it. Here the answer is ``{"error": "internal error"}`` and the log line names the

@@ -6,7 +6,7 @@ tracker store, the logs and the review files never hold them; the reply still go
 the real number, which the channel has from the request. The key is
 ``PAIN_SENDER_KEY`` when set (the same key on every replica), else a random key kept
 in ``<data_dir>/sender.key`` (created on first use, readable by its owner only).
-``python -m bot.retention erase --channel twilio --sender +447700900123`` finds and
+``python -m bot.serving.retention erase --channel twilio --sender +447700900123`` finds and
 deletes one person's conversation with the same function. Never imports Rasa.
 """
 

@@ -1,6 +1,6 @@
 """Clinic settings: ``bot/settings.yml`` overlaid with ``PAIN_<SECTION>_<KEY>`` variables.
 
-The one settings loader: the supervisor (``bot.serve``), the Rasa server's components,
+The one settings loader: the supervisor (``bot.serving.serve``), the Rasa server's components,
 the actions, the knowledge layer (``knowledge.settings``) and the tests all read
 through it, so every value follows the same rules. A variable overrides a key in the
 file with a value of the key's type; a variable for a key the file lacks (in a section

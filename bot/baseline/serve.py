@@ -4,7 +4,7 @@
 is trained with ``rasa train`` when missing or older than any file of the baseline
 project, then Rasa (REST channel, in-memory tracker store, as ``rasa init`` serves it)
 and an action server holding only ``bot.baseline.actions`` are started on free local
-ports. The result is a ``bot.stack.Stack``; stop it when done.
+ports. The result is a ``bot.serving.stack.Stack``; stop it when done.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot import stack as bot_stack
+from bot.serving import stack as bot_stack
 
 HERE = Path(__file__).parent
 MODEL = bot_stack.ROOT / "models" / "baseline.tar.gz"

@@ -6,7 +6,7 @@ conversation store, ``bot.stores.tracker_store``), Redis (the conversation locks
 ``bot.stores.lock_store``, and the messaging platforms' delivery ids), the action
 servers, nginx (``bot.serving.proxy``) and the Rasa replicas, which read the endpoints in
 ``bot/serving/endpoints.yml``. The model, the index and the safety classifier are the
-same files for every replica, read only. A watchdog (``bot.watchdog``) restarts any
+same files for every replica, read only. A watchdog (``bot.serving.watchdog``) restarts any
 part that exits or hangs while the others go on; ``/health`` on the status port shows
 each part. The Docker Compose file and the Kubernetes manifest in ``bot/serving/deploy``
 describe the same topology. Never imports Rasa.
@@ -23,9 +23,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import retention, settings, watchdog
-from bot.serving import proxy, services
-from bot.stack import (
+from bot import settings
+from bot.serving import proxy, retention, services, watchdog
+from bot.serving.stack import (
     MAX_BODY_BYTES,
     RETENTION_EVERY_S,
     Server,
@@ -104,7 +104,7 @@ class Cluster:
         return done.stdout
 
     def purge(self, days: float) -> None:
-        """Retention: the same deletion as ``bot.retention.purge``, on PostgreSQL."""
+        """Retention: the same deletion as ``bot.serving.retention.purge``, on PostgreSQL."""
         cutoff = time.time() - days * retention.SECONDS_PER_DAY
         self.psql(retention.DELETE_OLD.replace(":cutoff", repr(cutoff)))
 

@@ -21,7 +21,6 @@ single-node stack (``make run``) and on the cluster, and their ratio. Loopback o
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
@@ -40,7 +39,8 @@ import requests
 
 from bot import settings
 from bot.serving.cluster import Cluster, ClusterSettings, start_cluster, watchdog_for
-from bot.stack import start_stack
+from bot.serving.processes import memory_mb, process_tree, signal_tree
+from bot.serving.stack import start_stack
 
 GREETINGS = ["hi", "hello there", "Hi, I have a question about my pain"]
 QUESTIONS = [
@@ -136,44 +136,6 @@ class Patients:
         for thread in threads:
             thread.start()
         return threads
-
-
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and all its descendants (PostgreSQL's backends each lead a process group
-    of their own, so a process group is not enough)."""
-    children: dict[int, list[int]] = defaultdict(list)
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-                children[int(stat.rsplit(")", 1)[1].split()[1])].append(int(entry.name))
-            except (OSError, ValueError, IndexError):
-                continue
-    tree, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        tree.append(current)
-        todo.extend(children.get(current, []))
-    return tree
-
-
-def memory_mb(pid: int) -> float:
-    """Resident memory of ``pid`` and its descendants (a server and its workers), in MB."""
-    total = 0
-    for member in process_tree(pid):
-        try:
-            for line in Path(f"/proc/{member}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except (OSError, ValueError):
-            continue
-    return round(total / 1024, 1)
-
-
-def signal_tree(pids: list[int], sig: int) -> None:
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
 
 
 def memory(cluster: Cluster) -> dict[str, float]:
@@ -313,7 +275,7 @@ def throughput(url: str, clients: int, seconds: float) -> float:
 
 def compare(config: ClusterSettings, data_dir: Path, clients: int, seconds: float) -> dict:
     """Throughput of the single-node stack and of the cluster, measured one after the other."""
-    from bot.stack import free_port
+    from bot.serving.stack import free_port
 
     with start_stack(free_port(), free_port(), data_dir / "single") as stack:
         single = throughput(stack.webhook, clients, seconds)

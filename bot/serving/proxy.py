@@ -26,7 +26,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.stack import MAX_BODY_BYTES, Server, StackError, spawn
+from bot.serving.stack import MAX_BODY_BYTES, Server, StackError, spawn
 
 HEALTH_PATH = "/proxy-health"
 

@@ -19,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from bot.stack import Server, StackError, spawn
+from bot.serving.stack import Server, StackError, spawn
 
 POSTGRES_ACCOUNT = "postgres"
 PACKAGES = "postgresql redis-server nginx-light"

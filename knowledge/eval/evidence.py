@@ -1,5 +1,5 @@
 """Whether a text shows labelled evidence: the one judge of "answered with evidence"
-for the end-to-end evaluation (``bot.e2e_eval``) and the knowledge layer's own."""
+for the end-to-end evaluation (``bot.serving.e2e_eval``) and the knowledge layer's own."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot import stack
+from bot.serving import stack
 
 pytestmark = pytest.mark.integration
 

@@ -119,7 +119,7 @@ def _library_env(tmp: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def web_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebBot]:
     """The real action server and Rasa server, with the web channel, on free ports."""
-    from bot import stack as bot_stack
+    from bot.serving import stack as bot_stack
 
     model = bot_stack.rasa_paths()["model"]
     if not model.exists():

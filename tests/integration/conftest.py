@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from bot import settings
-from bot import stack as bot_stack
+from bot.serving import stack as bot_stack
 
 KINDS = {"answer", "no_answer", "declined", "red_flag", "crisis", "check_in", "chitchat",
          "not_understood"}

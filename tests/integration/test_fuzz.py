@@ -1,14 +1,14 @@
-"""bot.fuzz, bounded: malformed and hostile requests never get a 5xx or stop a server."""
+"""bot.serving.fuzz, bounded: malformed and hostile requests never get a 5xx or stop a server."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot import fuzz
+from bot.serving import fuzz
 
 pytestmark = pytest.mark.integration
 
-INPUTS = 300  # the full run (python -m bot.fuzz) sends 10,000
+INPUTS = 300  # the full run (python -m bot.serving.fuzz) sends 10,000
 
 
 def test_malformed_requests_get_4xx_and_the_servers_keep_serving(stack, bot_client):

@@ -1,4 +1,4 @@
-"""The supervisor end to end: `python -m bot.serve`, the tracker store, the logs."""
+"""The supervisor end to end: `python -m bot.serving.serve`, the tracker store, the logs."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot import retention, settings
-from bot import stack as bot_stack
+from bot import settings
+from bot.serving import retention
+from bot.serving import stack as bot_stack
 
 pytestmark = pytest.mark.integration
 
@@ -211,7 +212,7 @@ def test_make_run_supervisor_serves_and_stops_cleanly_on_sigterm(tmp_path):
     rasa_port, action_port = bot_stack.free_port(), bot_stack.free_port()
     env = dict(os.environ, PAIN_SERVER_DATA_DIR=str(tmp_path))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.serve", "--rasa-port", str(rasa_port), "--action-port",
+        [sys.executable, "-m", "bot.serving.serve", "--rasa-port", str(rasa_port), "--action-port",
          str(action_port), "--health-port", "0"], cwd=bot_stack.ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = []
@@ -246,11 +247,11 @@ QUESTION = "What is central sensitisation?"
 
 
 def start_supervisor(tmp_path, **settings_env):
-    """``python -m bot.serve`` on free ports; returns (process, rasa port, health URL)."""
+    """``python -m bot.serving.serve`` on free ports; returns (process, rasa port, health URL)."""
     rasa_port, action_port, health_port = (bot_stack.free_port() for _ in range(3))
     env = dict(os.environ, PAIN_SERVER_DATA_DIR=str(tmp_path), **settings_env)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.serve", "--rasa-port", str(rasa_port), "--action-port",
+        [sys.executable, "-m", "bot.serving.serve", "--rasa-port", str(rasa_port), "--action-port",
          str(action_port), "--health-port", str(health_port)], cwd=bot_stack.ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in proc.stdout:

@@ -1,4 +1,4 @@
-"""bot.retention on a real SQLite file shaped like Rasa 3.6's SQLTrackerStore."""
+"""bot.serving.retention on a real SQLite file shaped like Rasa 3.6's SQLTrackerStore."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import retention
+from bot.serving import retention
 
 DAY = retention.SECONDS_PER_DAY
 NOW = 1_800_000_000.0

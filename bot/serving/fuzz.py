@@ -1,6 +1,6 @@
 """Fuzzing the REST channel of the real stack: malformed and hostile requests.
 
-``python -m bot.fuzz [--inputs 10000] [--seed 0]`` starts the action server and Rasa
+``python -m bot.serving.fuzz [--inputs 10000] [--seed 0]`` starts the action server and Rasa
 on free ports (as ``make run`` does, under the supervisor's own process handling),
 sends that many requests drawn from the kinds below, and reports how each kind was
 answered, any 5xx or dropped connection, whether both servers are still alive, and
@@ -27,8 +27,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot import stack as bot_stack
-from bot.benchmark import tree_memory_mb
+from bot.serving import stack as bot_stack
+from bot.serving.benchmark import tree_memory_mb
 
 REPORT = bot_stack.ROOT / "reports" / "fuzz.json"
 MEMORY_TOLERANCE = 0.20
@@ -148,7 +148,7 @@ def fuzz(stack: bot_stack.Stack, inputs: int, seed: int,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.fuzz", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bot.serving.fuzz", description=__doc__)
     parser.add_argument("--inputs", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)

@@ -1,7 +1,7 @@
 """Supervisor for `make run`: starts, checks, warms up, keeps up and stops the two servers.
 
-``python -m bot.serve`` serves until Ctrl-C or SIGTERM; ``--shell`` talks to the bot in
-this terminal (``make chat``). Process handling lives in ``bot.stack``.
+``python -m bot.serving.serve`` serves until Ctrl-C or SIGTERM; ``--shell`` talks to the bot in
+this terminal (``make chat``). Process handling lives in ``bot.serving.stack``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from pathlib import Path
 
 import yaml
 
-from bot import retention, settings, watchdog
+from bot import settings
 from bot.safety import helplines
-from bot.stack import (
+from bot.serving import retention, watchdog
+from bot.serving.stack import (
     RETENTION_EVERY_S,
     ROOT,
     Stack,
@@ -68,7 +69,7 @@ def warn_about_helplines() -> None:
 
 def serve(args: argparse.Namespace) -> int:
     """Run both servers until a signal, restarting either one that dies or hangs
-    (``bot.watchdog``) while the other keeps serving."""
+    (``bot.serving.watchdog``) while the other keeps serving."""
     server_cfg, privacy = settings.section("server"), settings.section("privacy")
     data_dir = settings.resolve_path(server_cfg.get("data_dir") or "var")
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -192,7 +193,7 @@ def allowed_origins(server_cfg: dict) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     server_cfg = settings.section("server")
-    parser = argparse.ArgumentParser(prog="python -m bot.serve", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bot.serving.serve", description=__doc__)
     parser.add_argument("--rasa-port", type=int, default=int(server_cfg.get("rasa_port", 5005)))
     parser.add_argument("--action-port", type=int,
                         default=int(server_cfg.get("action_port", 5055)))

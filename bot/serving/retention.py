@@ -104,16 +104,17 @@ def forget_sender(db_path: str | os.PathLike[str], sender_id: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m bot.retention erase --sender ID [--channel twilio|whatsapp|telegram]``:
+    """``python -m bot.serving.retention erase --sender ID [--channel twilio|whatsapp|telegram]``:
     delete one person's conversation from the tracker store (on a person's request).
     For the messaging channels, give their phone number or chat id and the channel: the
     store keeps only a keyed pseudonym of it (``bot.pseudonyms``)."""
     import argparse
 
     from bot import pseudonyms
-    from bot.stack import ROOT, rasa_paths
+    from bot.serving.stack import ROOT, rasa_paths
 
-    parser = argparse.ArgumentParser(prog="python -m bot.retention", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bot.serving.retention",
+                                     description=main.__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     erase = commands.add_parser("erase", help="delete one person's conversation")
     erase.add_argument("--sender", required=True, help="the sender id, phone number or chat id")

@@ -1,4 +1,4 @@
-"""bot.serve's process handling with small stand-in processes (no Rasa, no network)."""
+"""bot.serving.serve's process handling with small stand-in processes (no Rasa, no network)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import serve, stack
+from bot.serving import serve, stack
 
 
 def alive(pid: int) -> bool:
@@ -91,8 +91,8 @@ def test_redact_handles_megabyte_lines_without_stalling(expression: str) -> None
     """A very long line must not stall the log copier (the supervisor sat at 100% CPU in
     redact() on a 100,000-character message). The regex engine holds the GIL, so it runs
     in a child process that a regression makes time out instead of hanging the suite."""
-    code = (f"from bot import stack; line = {expression} + '\\n'; out = stack.redact(line); "
-            "print(len(out), 'abc' in out, 'aaaa' in out)")
+    code = (f"from bot.serving import stack; line = {expression} + '\\n'; "
+            "out = stack.redact(line); print(len(out), 'abc' in out, 'aaaa' in out)")
     done = subprocess.run([sys.executable, "-c", code], cwd=stack.ROOT, capture_output=True,
                           text=True, timeout=30, check=True)
     assert done.stdout.split()[1:] == ["False", "False"]
@@ -132,7 +132,7 @@ def test_children_die_with_the_supervisor(tmp_path: Path) -> None:
         import os, signal, sys
         sys.path.insert(0, {str(stack.ROOT)!r})
         from pathlib import Path
-        from bot import stack
+        from bot.serving import stack
         s = stack.spawn("sleeper", ["sleep", "300"], os.environ, Path({str(tmp_path)!r}))
         print(s.proc.pid, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
@@ -201,7 +201,7 @@ def test_channel_urls_list_configured_channels(tmp_path: Path) -> None:
 def test_api_without_a_token_refuses_to_start(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "RASA_API_TOKEN"}
     env.update(PAIN_SERVER_ENABLE_API="true", PAIN_SERVER_DATA_DIR=str(tmp_path))
-    out = subprocess.run([sys.executable, "-m", "bot.serve", "--rasa-port",
+    out = subprocess.run([sys.executable, "-m", "bot.serving.serve", "--rasa-port",
                           str(stack.free_port()), "--action-port", str(stack.free_port())],
                          cwd=stack.ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2, out

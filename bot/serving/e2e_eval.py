@@ -1,4 +1,4 @@
-"""End-to-end evaluation: ``python -m bot.e2e_eval [--set test|tune]`` (``make eval-e2e``).
+"""End-to-end evaluation: ``python -m bot.serving.e2e_eval [--set test|tune]`` (``make eval-e2e``).
 
 Starts the real stack (action server and Rasa) on free ports, plays a blind-written
 conversation set (``knowledge/eval/data/conversations/``) through the REST channel,
@@ -24,8 +24,8 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-from bot import stack as bot_stack
-from bot.benchmark import percentile
+from bot.serving import stack as bot_stack
+from bot.serving.benchmark import percentile
 from knowledge.eval.evidence import overlaps
 
 DATA = bot_stack.ROOT / "knowledge" / "eval" / "data" / "conversations"

@@ -1,11 +1,14 @@
 """Keeps the stack's servers up: a server that exits or stops answering is restarted.
 
-The supervisor (``bot.serve``) calls ``Watchdog.check()`` about twice a second. A
+The supervisor (``bot.serving.serve``) calls ``Watchdog.check()`` about twice a second. A
 server that has exited is started again after a back-off that doubles with each
 restart in a row (``backoff_s`` up to ``backoff_max_s``) and resets once the server has
 answered its health check; a server whose health check has not answered for
 ``hung_after_s`` is killed and restarted the same way (a server just started gets
-``start_timeout_s`` to answer first: Rasa loads its model for a while). The other server is never
+``start_timeout_s`` to answer first: Rasa loads its model for a while). A server that is
+silent but still using CPU is busy, not hung (a replica left alone with all the load
+answers its health check late): it is given ``BUSY_FACTOR`` times as long, so the
+watchdog never finishes off the last replica standing. The other server is never
 touched, so Rasa keeps giving the safety replies while the action server is down.
 ``status()`` is what ``/health`` shows. Never imports Rasa.
 """
@@ -22,10 +25,13 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 
-from bot.stack import Server, http
+from bot.serving import processes
+from bot.serving.stack import Server, http
 
 State = Literal["up", "starting", "down"]
 PROBE_TIMEOUT_S = 2.0
+BUSY_FACTOR = 4  # a silent server still using CPU gets this many times hung_after_s
+CPU_PROGRESS_S = 0.05  # CPU seconds between checks that count as working
 
 
 @dataclass
@@ -38,6 +44,8 @@ class Watched:
     restarts: int = 0  # in this run of the supervisor
     in_a_row: int = 0  # restarts since it last answered
     last_answer: float = 0.0  # monotonic time of the last answered health check
+    last_progress: float = 0.0  # when its processes were last seen using CPU
+    cpu: float = 0.0  # CPU seconds its processes had used at that check
     restart_at: float | None = None  # when a down server is started again
 
 
@@ -59,7 +67,7 @@ class Watchdog:
         self._lock = threading.Lock()
         now = clock()
         for item in watched:
-            item.last_answer = now
+            item.last_answer = item.last_progress = now
 
     def backoff(self, in_a_row: int) -> float:
         """Seconds to wait before the ``in_a_row``-th restart in a row (1-based)."""
@@ -85,9 +93,15 @@ class Watchdog:
                 item.state, item.in_a_row, item.last_answer = "up", 0, now
             return
         limit = self.start_timeout_s if item.state == "starting" else self.hung_after_s
-        if now - item.last_answer > limit:
+        cpu = processes.cpu_seconds(item.server.proc.pid)
+        if cpu - item.cpu >= CPU_PROGRESS_S:
+            item.cpu, item.last_progress = cpu, now
+        silent = now - item.last_answer
+        stuck = now - max(item.last_answer, item.last_progress)
+        if stuck > limit or silent > BUSY_FACTOR * limit:
             item.server.stop(timeout=5.0)
-            self._down(item, f"did not answer for {limit:.0f} s")
+            self._down(item, f"did not answer for {limit:.0f} s" if stuck > limit else
+                       f"did not answer for {BUSY_FACTOR * limit:.0f} s, busy all that time")
 
     def _down(self, item: Watched, why: str) -> None:
         with self._lock:
@@ -104,6 +118,7 @@ class Watchdog:
             item.server, item.state, item.restart_at = server, "starting", None
             item.restarts += 1
             item.last_answer = self._clock()  # it gets start_timeout_s to come up
+            item.last_progress, item.cpu = item.last_answer, 0.0
         self._log(f"{server.name} restarted (restart {item.restarts}).")
 
     @staticmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import e2e_eval as e2e
+from bot.serving import e2e_eval as e2e
 
 SCANS = "Scans do not show how much pain you feel."
 QUOTE = [{"doc": "d", "quote": f"Pain is produced by the brain. {SCANS}"}]

@@ -1,6 +1,6 @@
 """Train the Rasa model, optionally only when its inputs changed.
 
-``python -m bot.train --if-changed`` (run from .venv-rasa by ``make model``) hashes
+``python -m bot.serving.train --if-changed`` (run from .venv-rasa by ``make model``) hashes
 everything the model is built from: the config, domain and training data named by
 the Makefile (``RASA_CONFIG``, ``RASA_DOMAIN``, ``RASA_DATA``), the Rasa-side Python
 under ``bot/`` (custom components and policies end up in the model) and the safety
@@ -19,7 +19,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 # Rasa-side code that shapes the trained model (channels, serving and NLG do not).
 EXTRA_INPUTS = ("bot/components/**/*.py", "bot/policies/**/*.py", "bot/safety/**/*.py",
                 "bot/safety/patterns.yml")
@@ -31,7 +31,7 @@ DEFAULTS = {
     "RASA_MODEL_NAME": "pain-assistant",
 }
 
-logger = logging.getLogger("bot.train")
+logger = logging.getLogger("bot.serving.train")
 
 
 def paths_from(environ: Mapping[str, str]) -> dict[str, str]:

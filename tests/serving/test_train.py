@@ -1,10 +1,10 @@
-"""bot.train: which files decide the model, and when it is retrained."""
+"""bot.serving.train: which files decide the model, and when it is retrained."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot import train
+from bot.serving import train
 
 PATHS = train.paths_from({})
 

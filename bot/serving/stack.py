@@ -1,6 +1,6 @@
 """The two servers as one stack: start on given ports, wait until healthy, stop cleanly.
 
-Used by the supervisor (``bot.serve``, what ``make run`` ends with), the integration and
+Used by the supervisor (``bot.serving.serve``, what ``make run`` ends with), the integration and
 browser tests, and the benchmarks, so there is one way to run the stack. Never imports
 Rasa: the Rasa server runs from ``.venv-rasa`` as a child process. Child output goes to
 log files with what people wrote (and their ids) blanked out.
@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from bot import retention, settings
+from bot import settings
+from bot.serving import retention
 
 ROOT = settings.REPO_ROOT
 WARMUP_QUESTION = "How does pain work?"

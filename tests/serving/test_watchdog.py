@@ -1,4 +1,4 @@
-"""bot.watchdog with small stand-in servers (python -m http.server on loopback)."""
+"""bot.serving.watchdog with small stand-in servers (python -m http.server on loopback)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import stack, watchdog
+from bot.serving import stack, watchdog
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
 
@@ -74,6 +74,29 @@ def test_a_hung_server_is_killed_and_restarted(two) -> None:
     assert old.proc.poll() is not None  # the hung one was killed
     run_until(dog, lambda: dog.status()["status"] == "up", timeout=30)
     assert actions.restarts == 1 and rasa.restarts == 0
+
+
+def test_a_silent_but_busy_server_is_given_longer_before_a_restart(tmp_path: Path) -> None:
+    """The last replica standing, swamped, answers its health check late; killing it
+    would leave nothing. It is restarted only after BUSY_FACTOR times hung_after_s."""
+    busy = stack.spawn("rasa", [sys.executable, "-c", "while True: pass"], os.environ,
+                       tmp_path, tmp_path)  # burns CPU, answers nothing
+    now = [100.0]
+    item = watchdog.Watched(busy, f"http://127.0.0.1:{stack.free_port()}/")
+    dog = watchdog.Watchdog([item], hung_after_s=3, start_timeout_s=3,
+                            log=lambda _line: None, clock=lambda: now[0])
+    try:
+        for _ in range(int(3 * watchdog.BUSY_FACTOR) - 1):
+            time.sleep(0.15)  # real CPU time passes between checks
+            now[0] += 1.0
+            dog.check()
+            assert item.state == "up", f"restarted after {now[0] - 100:.0f} s of being busy"
+        now[0] += 2.0
+        time.sleep(0.15)
+        dog.check()
+        assert item.state == "down" and busy.proc.poll() is not None
+    finally:
+        busy.stop(timeout=2)
 
 
 def test_restarts_in_a_row_back_off_and_an_answer_resets_it(tmp_path: Path) -> None:

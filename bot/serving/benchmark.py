@@ -1,6 +1,6 @@
 """Serving benchmark: start-up time, per-turn latency and peak memory of the real stack.
 
-``python -m bot.benchmark [--turns 50]`` starts the action server and Rasa on free ports,
+``python -m bot.serving.benchmark [--turns 50]`` starts the action server and Rasa on free ports,
 measures the time from process start to both servers healthy and to the first answer,
 then warm per-turn latency through the REST webhook (one user at a time) for each kind
 of turn, and the peak resident memory (VmHWM) of each server's process tree. Prints a
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from bot import stack as bot_stack
+from bot.serving import stack as bot_stack
 
 TARGET_ANSWER_P95_MS = 150.0
 TARGET_BASELINE_RATIO = 1.3  # answer p95 over the stock Rasa turn's p95
@@ -203,7 +203,7 @@ def print_table(report: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.benchmark", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bot.serving.benchmark", description=__doc__)
     parser.add_argument("--turns", type=int, default=50, help="timed turns per kind")
     parser.add_argument("--warm", type=int, default=3, help="untimed turns per kind first")
     parser.add_argument("--out", type=Path, default=bot_stack.ROOT / "reports" / "bench_turns.json")
