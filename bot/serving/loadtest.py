@@ -289,8 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--patients", type=int, default=200)
     parser.add_argument("--duration", type=float, default=300.0, help="seconds")
-    parser.add_argument("--think", type=float, nargs=2, default=(5.0, 15.0),
-                        help="think time between a patient's turns, min and max seconds")
+    parser.add_argument("--think", type=float, nargs=2, default=(15.0, 45.0),
+                        help="seconds between a patient's turns, min and max (reading an "
+                             "answer of two or three excerpts and typing the next message)")
     parser.add_argument("--faults", action="store_true")
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--action-servers", type=int, default=2)

@@ -73,7 +73,8 @@ def start_postgres(folder: Path, port: int, log_dir: Path) -> Server:
                               "-c", "listen_addresses=127.0.0.1",
                               "-c", f"unix_socket_directories={folder}",
                               "-c", "max_connections=300", "-c", "log_min_messages=warning",
-                              "-c", "log_statement=none"],
+                              # never a statement in the log: it would carry messages
+                              "-c", "log_statement=none", "-c", "log_min_error_statement=panic"],
                  os.environ, log_dir, user=_account())
 
 

@@ -105,6 +105,21 @@ def _start(tmp: Path, **kwargs: Any) -> Iterator[bot_stack.Stack]:
 
 
 ALLOWED_ORIGIN = "https://clinic.example"  # the one site allowed to call the shared stack
+# Personal details the suite sends on purpose (tests/integration/test_serving.py,
+# tests/actions/test_server.py): none may reach any log any server wrote.
+SEEDED_PERSONAL_DATA = ("Joan", "07700 900123", "943 476 5919", "Acacia Avenue")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_seeded_personal_data_in_any_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the whole suite: every log file under the suite's temporary folders is free
+    of the seeded personal details (a leak fails the run at its end)."""
+    yield
+    leaks = []
+    for log in tmp_path_factory.getbasetemp().rglob("*.log"):
+        text = log.read_text(encoding="utf-8", errors="replace")
+        leaks += [f"{log}: {seed!r}" for seed in SEEDED_PERSONAL_DATA if seed in text]
+    assert not leaks, "personal data in logs:\n" + "\n".join(leaks)
 
 
 @pytest.fixture(scope="session")

@@ -53,6 +53,18 @@ def test_conversations_move_between_replicas_and_keep_their_context(under_faults
     assert under_faults["jumped_and_kept_context"] == under_faults["conversations_that_jumped"]
 
 
+def test_no_log_of_any_part_holds_what_patients_wrote_or_who_they_are(
+        work: Path, under_faults: dict) -> None:
+    logs = sorted((work / "cluster" / "logs").glob("*.log"))
+    assert {"postgres.log", "redis.log", "nginx.log", "rasa-1.log", "actions-1.log"} <= \
+        {log.name for log in logs}
+    written = [*loadtest.QUESTIONS, *loadtest.PROBES.values(), *loadtest.FOLLOW_UPS]
+    for log in logs:
+        text = log.read_text(encoding="utf-8", errors="replace")
+        assert not [w for w in written if w in text], log.name
+        assert "load-" not in text, f"a sender id in {log.name}"
+
+
 def test_the_proxy_hides_versions_and_refuses_oversized_bodies(work: Path) -> None:
     config = ClusterSettings(1, 1, 0, work / "postgres-2")
     with start_cluster(work / "cluster-2", config, warm_up=False) as cluster:
