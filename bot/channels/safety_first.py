@@ -88,8 +88,8 @@ class SafetyFirst:
 
     async def __call__(self, message: UserMessage) -> None:
         text = message.text or ""
-        kind = None if text.startswith("/") else detector.shared().assess(text)
-        if kind is None or kind.kind not in (taxonomy.CRISIS, taxonomy.RED_FLAG):
+        assessment = None if text.startswith("/") else detector.shared().assess(text)
+        if assessment is None or assessment.kind not in (taxonomy.CRISIS, taxonomy.RED_FLAG):
             await self.on_new_message(message)
             return
         latch = _Latch(message.output_channel)
@@ -102,8 +102,8 @@ class SafetyFirst:
             return
         latch.close()
         turn.add_done_callback(_log_late_failure)
-        await self._reply(message, kind.kind, kind.category)
-        logger.warning("safety reply sent before its turn finished (%s)", kind.kind)
+        await self._reply(message, assessment.kind, assessment.category)
+        logger.warning("safety reply sent before its turn finished (%s)", assessment.kind)
 
     async def _reply(self, message: UserMessage, kind: str, category: str | None) -> None:
         agent = getattr(self.app.ctx, "agent", None) if self.app is not None else None

@@ -63,13 +63,13 @@ def texts(messages: list[dict]) -> list[str]:
 def test_a_crisis_behind_a_slow_turn_gets_the_fixed_reply_with_the_clinics_number(
         domain: Domain) -> None:
     async def run() -> tuple[list[dict], float, Turn]:
-        turn = Turn(delay_s=1.0)
+        turn = Turn(delay_s=2.0)
         messages, took = await send(domain, turn, "I want to kill myself")
-        await asyncio.wait_for(turn.finished.wait(), 2)  # the turn still ran to its end
+        await asyncio.wait_for(turn.finished.wait(), 4)  # the turn still ran to its end
         return messages, took, turn
 
     messages, took, _ = asyncio.run(run())
-    assert took < AFTER_S + 0.3
+    assert took < 1.5, "the reply must not wait for the 2-second turn"
     assert "the turn's own reply" not in texts(messages), "the late turn's reply is dropped"
     # Rasa's collector keeps a response's text and its custom payload as two messages
     text, custom = messages
