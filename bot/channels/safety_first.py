@@ -15,6 +15,14 @@ turn itself goes on in the background, so the conversation still records the mes
 and the safety reply; whatever it would send late is dropped, since the person already
 has the reply. Anything else (questions, the check-in, "/intent" messages) is not
 touched. No text is logged.
+
+Past capacity the guard sheds load, safety first. It watches how late the process's
+event loop runs a timer that should fire every ``LAG_PROBE_S``: when the work queued on
+the loop delays it by more than ``server.shed_after_lag_s`` (0.5 s), the process has more
+to do than its core can, and any message other than a crisis or red flag gets
+``utter_busy`` ("please send your question again in a minute") at once, without a turn,
+so what is queued drains and the messages that cannot wait still get through. Waiting on
+a database or the action server does not delay the loop, so it never sheds.
 """
 
 from __future__ import annotations
@@ -37,6 +45,9 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
 DEFAULT_AFTER_S = 1.0
+DEFAULT_SHED_AFTER_LAG_S = 0.5
+LAG_PROBE_S = 0.1
+BUSY_REPLY = "utter_busy"
 
 
 def reply_after_s() -> float:
@@ -46,6 +57,35 @@ def reply_after_s() -> float:
         raise ValueError("server.safety_reply_after_s must be in (0, 2]: "
                          "safety replies are promised within 2 s")
     return value
+
+
+def shed_after_lag_s() -> float:
+    """How late the event loop may run before other messages are turned away (0: never)."""
+    value = float(settings.section("server").get("shed_after_lag_s", DEFAULT_SHED_AFTER_LAG_S))
+    if value < 0:
+        raise ValueError("server.shed_after_lag_s must be 0 (never shed) or more")
+    return value
+
+
+class LoopLag:
+    """How late this process's event loop last ran a timer (seconds), measured by a
+    task that sleeps ``LAG_PROBE_S`` at a time; one per process."""
+
+    lag = 0.0
+    _task: asyncio.Task | None = None
+
+    @classmethod
+    def start(cls) -> None:
+        if cls._task is None or cls._task.done():
+            cls._task = asyncio.ensure_future(cls._measure())
+
+    @classmethod
+    async def _measure(cls) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(LAG_PROBE_S)
+            cls.lag = max(0.0, loop.time() - before - LAG_PROBE_S)
 
 
 class _Latch(OutputChannel):
@@ -77,19 +117,29 @@ def reply_name(kind: str, category: str | None, responses: dict[str, Any]) -> st
 class SafetyFirst:
     """Wraps a channel's ``on_new_message`` as described in the module docstring."""
 
-    def __init__(self, on_new_message: Handler, after_s: float | None = None) -> None:
+    def __init__(self, on_new_message: Handler, after_s: float | None = None,
+                 shed_after_s: float | None = None) -> None:
         self.on_new_message = on_new_message
         self.after_s = reply_after_s() if after_s is None else after_s
+        self.shed_after_s = shed_after_lag_s() if shed_after_s is None else shed_after_s
         self.app: Sanic | None = None
 
     async def bind(self, app: Sanic, _loop: object = None) -> None:
-        """Remembers the app whose agent renders the replies (a server listener)."""
+        """Remembers the app whose agent renders the replies, and starts measuring the
+        loop's lag (a server listener)."""
         self.app = app
+        if self.shed_after_s:
+            LoopLag.start()
 
     async def __call__(self, message: UserMessage) -> None:
         text = message.text or ""
         assessment = None if text.startswith("/") else detector.shared().assess(text)
         if assessment is None or assessment.kind not in (taxonomy.CRISIS, taxonomy.RED_FLAG):
+            if self.shed_after_s and LoopLag.lag > self.shed_after_s:
+                logger.warning("busy (event loop %.1f s late): a message turned away",
+                               LoopLag.lag)
+                await self._reply(message, BUSY_REPLY)
+                return
             await self.on_new_message(message)
             return
         latch = _Latch(message.output_channel)
@@ -102,14 +152,20 @@ class SafetyFirst:
             return
         latch.close()
         turn.add_done_callback(_log_late_failure)
-        await self._reply(message, assessment.kind, assessment.category)
+        agent = self._agent()
+        await self._reply(message, reply_name(assessment.kind, assessment.category,
+                                              agent.domain.responses))
         logger.warning("safety reply sent before its turn finished (%s)", assessment.kind)
 
-    async def _reply(self, message: UserMessage, kind: str, category: str | None) -> None:
+    def _agent(self) -> Any:
         agent = getattr(self.app.ctx, "agent", None) if self.app is not None else None
         if agent is None:
             raise RuntimeError("the safety guard is not bound to a running Rasa app")
-        name = reply_name(kind, category, agent.domain.responses)
+        return agent
+
+    async def _reply(self, message: UserMessage, name: str) -> None:
+        """Sends the domain response ``name``, rendered by the bot's NLG."""
+        agent = self._agent()
         tracker = DialogueStateTracker(message.sender_id, agent.domain.slots)
         generated = await agent.nlg.generate(name, tracker, message.output_channel.name())
         if generated is None:

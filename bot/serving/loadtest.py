@@ -36,8 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+import yaml
 
-from bot import settings
+from bot import placeholders, settings
 from bot.serving.cluster import Cluster, ClusterSettings, start_cluster, watchdog_for
 from bot.serving.processes import memory_mb, process_tree, signal_tree
 from bot.serving.stack import start_stack
@@ -55,6 +56,16 @@ THANKS = ["thanks", "ok thank you", "that helps, thanks"]
 PROBES = {"crisis": "I can't go on, I want to end my life",
           "red_flag": "I suddenly can't control my bladder and my legs are going numb"}
 SAFETY_WITHIN_S = 2.0
+
+
+def _busy_text() -> str:
+    """The wording a message gets when Rasa turns it away past capacity."""
+    domain = yaml.safe_load((settings.REPO_ROOT / "bot" / "domain" / "core.yml").read_text())
+    text = domain["responses"]["utter_busy"][0]["text"]
+    return text.format(**placeholders.values())
+
+
+BUSY_TEXT = _busy_text()
 PAUSE_S = 10.0
 REQUEST_TIMEOUT_S = 60.0
 
@@ -70,6 +81,7 @@ class Turn:
     replied: list[str | None]  # the reply's kinds
     served_by: str | None
     fault: str | None = None
+    turned_away: bool = False  # answered "please send it again" past capacity (utter_busy)
 
     @property
     def lost(self) -> bool:
@@ -88,10 +100,11 @@ def post(session: requests.Session, url: str, sender: str, kind: str, text: str,
                  if isinstance(m, dict) and isinstance(m.get("custom"), dict)] or \
             [None for m in body if isinstance(m, dict) and m.get("text")]
         status, served = reply.status_code, reply.headers.get("X-Served-By")
+        away = any(m.get("text") == BUSY_TEXT for m in body if isinstance(m, dict))
     except (requests.RequestException, ValueError):
-        kinds, status, served = [], 0, None
+        kinds, status, served, away = [], 0, None, False
     return Turn(sender, kind, text, started, time.monotonic() - started, status, kinds,
-                served, fault)
+                served, fault, away)
 
 
 class Patients:
@@ -175,7 +188,8 @@ def kept_context(cluster: Cluster, turns: list[Turn]) -> dict[str, bool]:
     patient sent is in the stored conversation, as often as it was sent."""
     by_sender: dict[str, list[Turn]] = defaultdict(list)
     for turn in turns:
-        by_sender[turn.sender].append(turn)
+        if not turn.turned_away:  # never taken, so never stored
+            by_sender[turn.sender].append(turn)
     result = {}
     for sender, sent in by_sender.items():
         if len({t.served_by for t in sent if t.served_by}) < 2:
@@ -196,6 +210,7 @@ def report(turns: list[Turn], seconds: float, before: dict, after: dict,
         "turns": len(turns), "seconds": round(seconds, 1),
         "turns_per_second": round(len(turns) / seconds, 2) if seconds else 0.0,
         "turns_lost": sum(t.lost for t in turns),
+        "turned_away_past_capacity": sum(t.turned_away for t in turns),
         "lost_by_status": dict(Counter(t.status for t in turns if t.lost)),
         "latency": {k: {"p50": percentile([t.seconds for t in turns if t.kind == k], 0.5),
                         "p95": percentile([t.seconds for t in turns if t.kind == k], 0.95),

@@ -36,3 +36,11 @@ def test_percentiles_of_nothing_are_zero() -> None:
     assert loadtest.percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 3.0
 
 
+
+
+def test_turned_away_messages_are_counted_and_not_looked_for_in_the_store() -> None:
+    away = turn("question", 0.05)
+    away.turned_away = True
+    report = loadtest.report([turn("question", 0.1), away], 10.0, {}, {}, {}, [])
+    assert report["turned_away_past_capacity"] == 1 and report["turns_lost"] == 0
+    assert loadtest.BUSY_TEXT.startswith("I'm answering a lot of people right now")

@@ -27,9 +27,11 @@ def domain() -> Domain:
 
 @pytest.fixture(autouse=True)
 def rules_only_detector(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The real rules with a classifier that sees nothing: no model is loaded."""
+    """The real rules with a classifier that sees nothing: no model is loaded; and a
+    loop that is on time."""
     screen = fakes.detector()
     monkeypatch.setattr(safety_first.detector, "shared", lambda: screen)
+    monkeypatch.setattr(safety_first.LoopLag, "lag", 0.0)
 
 
 class Turn:
@@ -46,10 +48,12 @@ class Turn:
         self.finished.set()
 
 
-async def send(domain: Domain, turn: Turn, text: str) -> tuple[list[dict], float]:
-    guard = safety_first.SafetyFirst(turn, after_s=AFTER_S)
+async def send(domain: Domain, turn: Turn, text: str,
+               lag: float = 0.0) -> tuple[list[dict], float]:
+    guard = safety_first.SafetyFirst(turn, after_s=AFTER_S, shed_after_s=0.5)
     await guard.bind(SimpleNamespace(ctx=SimpleNamespace(  # type: ignore[arg-type]
         agent=SimpleNamespace(domain=domain, nlg=SettingsNLG(domain=domain)))))
+    safety_first.LoopLag.lag = lag  # what the lag probe last measured
     collector = CollectingOutputChannel()
     started = time.monotonic()
     await guard(UserMessage(text, collector, "person-1", input_channel="rest"))
@@ -101,6 +105,17 @@ def test_a_forced_intent_is_left_to_rasa(domain: Domain) -> None:
     assert texts(messages) == ["the turn's own reply"] and took >= 0.5
 
 
+def test_shedding_cannot_be_set_below_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAIN_SERVER_SHED_AFTER_LAG_S", "-1")
+    settings.get.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="0 .never shed"):
+            safety_first.shed_after_lag_s()
+    finally:
+        monkeypatch.delenv("PAIN_SERVER_SHED_AFTER_LAG_S")
+        settings.get.cache_clear()
+
+
 def test_the_promise_is_at_most_two_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAIN_SERVER_SAFETY_REPLY_AFTER_S", "5")
     settings.get.cache_clear()
@@ -111,3 +126,30 @@ def test_the_promise_is_at_most_two_seconds(monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.delenv("PAIN_SERVER_SAFETY_REPLY_AFTER_S")
         settings.get.cache_clear()
     assert safety_first.reply_after_s() == 1.0
+
+
+def test_past_capacity_a_question_is_turned_away_at_once_without_a_turn(
+        domain: Domain) -> None:
+    turn = Turn(delay_s=0.5)
+    messages, took = asyncio.run(send(domain, turn, "why does my back hurt?", lag=0.8))
+    assert took < 0.4 and not turn.finished.is_set()
+    text, custom = messages
+    assert text["text"].startswith("I'm answering a lot of people right now")
+    assert custom["custom"]["kind"] == "no_answer"
+
+
+def test_past_capacity_a_crisis_still_goes_through(domain: Domain) -> None:
+    messages, _ = asyncio.run(send(domain, Turn(delay_s=0.0), "I want to kill myself",
+                                   lag=0.8))
+    assert texts(messages) == ["the turn's own reply"]
+
+
+def test_the_lag_probe_sees_a_loop_held_up_by_blocking_work() -> None:
+    async def run() -> float:
+        safety_first.LoopLag.start()
+        await asyncio.sleep(0.15)
+        time.sleep(0.5)  # a turn's blocking work, as NLU inference is
+        await asyncio.sleep(0.05)
+        return safety_first.LoopLag.lag
+
+    assert asyncio.run(run()) >= 0.3
