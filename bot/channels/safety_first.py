@@ -18,8 +18,8 @@ touched. No text is logged.
 
 Past capacity the guard sheds load, safety first. It watches how late the process's
 event loop runs a timer that should fire every ``LAG_PROBE_S``: when the work queued on
-the loop delays it by more than ``server.shed_after_lag_s`` (0.5 s), the process has more
-to do than its core can, and any message other than a crisis or red flag gets
+the loop delays it, on average, by more than ``server.shed_after_lag_s`` (0.5 s), the
+process has more to do than its core can, and any message other than a crisis or red flag gets
 ``utter_busy`` ("please send your question again in a minute") at once, without a turn,
 so what is queued drains and the messages that cannot wait still get through. Waiting on
 a database or the action server does not delay the loop, so it never sheds.
@@ -47,6 +47,7 @@ Handler = Callable[[UserMessage], Awaitable[Any]]
 DEFAULT_AFTER_S = 1.0
 DEFAULT_SHED_AFTER_LAG_S = 0.5
 LAG_PROBE_S = 0.1
+LAG_WEIGHT = 0.3
 BUSY_REPLY = "utter_busy"
 
 
@@ -68,8 +69,10 @@ def shed_after_lag_s() -> float:
 
 
 class LoopLag:
-    """How late this process's event loop last ran a timer (seconds), measured by a
-    task that sleeps ``LAG_PROBE_S`` at a time; one per process."""
+    """How late this process's event loop runs its timers (seconds): a task sleeps
+    ``LAG_PROBE_S`` at a time and keeps a moving average of how late it wakes (weight
+    ``LAG_WEIGHT`` on the newest), so one long turn is not an overload but a backlog
+    is. One per process."""
 
     lag = 0.0
     _task: asyncio.Task | None = None
@@ -85,7 +88,8 @@ class LoopLag:
         while True:
             before = loop.time()
             await asyncio.sleep(LAG_PROBE_S)
-            cls.lag = max(0.0, loop.time() - before - LAG_PROBE_S)
+            late = max(0.0, loop.time() - before - LAG_PROBE_S)
+            cls.lag = (1 - LAG_WEIGHT) * cls.lag + LAG_WEIGHT * late
 
 
 class _Latch(OutputChannel):

@@ -144,12 +144,14 @@ def test_past_capacity_a_crisis_still_goes_through(domain: Domain) -> None:
     assert texts(messages) == ["the turn's own reply"]
 
 
-def test_the_lag_probe_sees_a_loop_held_up_by_blocking_work() -> None:
-    async def run() -> float:
+def test_the_lag_probe_sees_a_backlog_but_not_one_long_turn() -> None:
+    async def block(times: int) -> float:
         safety_first.LoopLag.start()
         await asyncio.sleep(0.15)
-        time.sleep(0.5)  # a turn's blocking work, as NLU inference is
-        await asyncio.sleep(0.05)
+        for _ in range(times):
+            time.sleep(0.8)  # a turn's blocking work, as NLU inference is
+            await asyncio.sleep(0)  # the next queued turn starts at once
         return safety_first.LoopLag.lag
 
-    assert asyncio.run(run()) >= 0.3
+    assert asyncio.run(block(1)) < 0.5  # one long turn: not past capacity
+    assert asyncio.run(block(8)) > 0.5  # turn after turn: past capacity
