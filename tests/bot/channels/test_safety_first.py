@@ -145,13 +145,14 @@ def test_past_capacity_a_crisis_still_goes_through(domain: Domain) -> None:
 
 
 def test_the_lag_probe_sees_a_backlog_but_not_one_long_turn() -> None:
-    async def block(times: int) -> float:
+    async def block(times: int, then_free_s: float = 0.0) -> float:
         safety_first.LoopLag.start()
         await asyncio.sleep(0.15)
         for _ in range(times):
             time.sleep(0.8)  # a turn's blocking work, as NLU inference is
             await asyncio.sleep(0)  # the next queued turn starts at once
+        await asyncio.sleep(then_free_s)
         return safety_first.LoopLag.lag
 
-    assert asyncio.run(block(1)) < 0.5  # one long turn: not past capacity
-    assert asyncio.run(block(8)) > 0.5  # turn after turn: past capacity
+    assert asyncio.run(block(1, then_free_s=0.25)) < 0.5  # one long turn, then free
+    assert asyncio.run(block(3)) > 0.5  # turn after turn: past capacity
