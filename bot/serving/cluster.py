@@ -185,14 +185,10 @@ def start_cluster(data_dir: Path, config: ClusterSettings, *, served_by: bool = 
 
 def watchdog_for(cluster: Cluster) -> watchdog.Watchdog:
     """A watchdog over every part, with the ``server`` settings' timings."""
-    server_cfg = settings.section("server")
     urls = cluster.health_urls()
-    return watchdog.Watchdog(
+    return watchdog.Watchdog.from_settings(
         [watchdog.Watched(server, urls[server.name]) for server in cluster.servers],
-        backoff_s=float(server_cfg.get("restart_backoff_s", 1.0)),
-        backoff_max_s=float(server_cfg.get("restart_backoff_max_s", 60.0)),
-        hung_after_s=float(server_cfg.get("hung_after_s", 30.0)),
-        log=lambda line: print(line, file=sys.stderr, flush=True))
+        settings.section("server"))
 
 
 def main(argv: list[str] | None = None) -> int:

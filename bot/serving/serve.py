@@ -152,12 +152,8 @@ def status_page(dog: watchdog.Watchdog, port: int) -> ThreadingHTTPServer | None
 def watchdog_for(stack: Stack, server_cfg: dict) -> watchdog.Watchdog:
     """A watchdog over the stack's servers, with the ``server`` settings' timings."""
     urls = stack.health_urls()
-    return watchdog.Watchdog(
-        [watchdog.Watched(server, urls[server.name]) for server in stack.servers],
-        backoff_s=float(server_cfg.get("restart_backoff_s", 1.0)),
-        backoff_max_s=float(server_cfg.get("restart_backoff_max_s", 60.0)),
-        hung_after_s=float(server_cfg.get("hung_after_s", 30.0)),
-        log=lambda line: print(line, file=sys.stderr, flush=True))
+    return watchdog.Watchdog.from_settings(
+        [watchdog.Watched(server, urls[server.name]) for server in stack.servers], server_cfg)
 
 
 def shell(args: argparse.Namespace) -> int:

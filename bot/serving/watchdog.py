@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 import urllib.error
@@ -68,6 +69,15 @@ class Watchdog:
         now = clock()
         for item in watched:
             item.last_answer = item.last_progress = now
+
+    @classmethod
+    def from_settings(cls, watched: list[Watched], server_cfg: dict) -> Watchdog:
+        """A watchdog with the ``server`` settings' timings, logging to stderr."""
+        return cls(watched,
+                   backoff_s=float(server_cfg.get("restart_backoff_s", 1.0)),
+                   backoff_max_s=float(server_cfg.get("restart_backoff_max_s", 60.0)),
+                   hung_after_s=float(server_cfg.get("hung_after_s", 30.0)),
+                   log=lambda line: print(line, file=sys.stderr, flush=True))
 
     def backoff(self, in_a_row: int) -> float:
         """Seconds to wait before the ``in_a_row``-th restart in a row (1-based)."""
