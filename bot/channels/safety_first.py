@@ -19,10 +19,11 @@ touched. No text is logged.
 Past capacity the guard sheds load, safety first. It watches how late the process's
 event loop runs a timer that should fire every ``LAG_PROBE_S``: when the work queued on
 the loop delays it by more than ``server.shed_after_lag_s`` (0.5 s), the process has
-more to do than its core can, and any message other than a crisis or red flag gets
-``utter_busy`` ("please send your question again in a minute") at once, without a turn,
-so what is queued drains and the messages that cannot wait still get through. Waiting
-on a database or the action server does not delay the loop, so it never sheds.
+more to do than its core can, and any message that is not a crisis, a red flag,
+distress or a possible answer to the check-in (``sheddable``) gets ``utter_busy``
+("please send your question again in a minute") at once, without a turn, so what is
+queued drains and the messages that cannot wait still get through. Waiting on a
+database or the action server does not delay the loop, so it never sheds.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from sanic import Blueprint, Sanic
 
 from bot import settings
 from bot.policies.safety_policy import CRISIS_REPLY, GENERIC_RED_FLAG, red_flag_reply
-from bot.safety import detector, taxonomy
+from bot.safety import detector, replies, taxonomy
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,14 @@ def reply_name(kind: str, category: str | None, responses: dict[str, Any]) -> st
     return name if name in responses else GENERIC_RED_FLAG
 
 
+def sheddable(text: str, assessment: detector.Assessment | None) -> bool:
+    """Whether a message may be turned away past capacity: not a crisis, red flag or
+    distress (the check-in), not a "/" command, and not a yes or no that may answer
+    the check-in ("yes" to "are you thinking of not wanting to be alive?" is a crisis)."""
+    return assessment is not None and assessment.kind is None \
+        and replies.check_in_reply(text) is None
+
+
 class SafetyFirst:
     """Wraps a channel's ``on_new_message`` as described in the module docstring."""
 
@@ -142,7 +151,8 @@ class SafetyFirst:
         text = message.text or ""
         assessment = None if text.startswith("/") else detector.shared().assess(text)
         if assessment is None or assessment.kind not in (taxonomy.CRISIS, taxonomy.RED_FLAG):
-            if self.shed_after_s and LoopLag.lag > self.shed_after_s:
+            if self.shed_after_s and LoopLag.lag > self.shed_after_s \
+                    and sheddable(text, assessment):
                 logger.warning("busy (event loop %.1f s late): a message turned away",
                                LoopLag.lag)
                 await self._reply(message, BUSY_REPLY)

@@ -138,9 +138,12 @@ def test_past_capacity_a_question_is_turned_away_at_once_without_a_turn(
     assert custom["custom"]["kind"] == "no_answer"
 
 
-def test_past_capacity_a_crisis_still_goes_through(domain: Domain) -> None:
-    messages, _ = asyncio.run(send(domain, Turn(delay_s=0.0), "I want to kill myself",
-                                   lag=0.8))
+@pytest.mark.parametrize("text", ["I want to kill myself",  # a crisis
+                                  "yes",  # may answer the check-in: a crisis
+                                  "I don't know",  # read as yes to the check-in
+                                  "/greet"])  # a button's or a client's command
+def test_past_capacity_what_cannot_wait_still_goes_through(domain: Domain, text: str) -> None:
+    messages, _ = asyncio.run(send(domain, Turn(delay_s=0.0), text, lag=0.8))
     assert texts(messages) == ["the turn's own reply"]
 
 
