@@ -52,12 +52,6 @@ def test_conversations_move_between_replicas(under_faults: dict) -> None:
     assert under_faults["conversations_that_jumped"] >= 6
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known defect: while Redis is unreachable each replica locks in its own memory, so "
-    "two messages from one person handled at the same moment by two replicas are both "
-    "answered, but Rasa's SQL store saves by counting events and records only one "
-    "(seen in about half the runs: a red-flag probe sent 0.1 s after the patient's own "
-    "follow-up, during the Redis restart)"))
 def test_conversations_that_moved_kept_their_context(under_faults: dict) -> None:
     assert under_faults["jumped_and_kept_context"] == under_faults["conversations_that_jumped"]
 

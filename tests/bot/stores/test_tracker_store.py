@@ -55,3 +55,25 @@ def test_the_loop_keeps_running_while_the_database_is_slow(tmp_path, monkeypatch
         return ticks
 
     assert asyncio.run(measure()) >= 10  # Rasa's own store would freeze the loop: 0
+
+
+def test_two_replicas_answering_one_person_at_once_both_keep_their_turn(tmp_path) -> None:
+    trackers = store(tmp_path)
+
+    async def race() -> list[str]:
+        await trackers.save(DialogueStateTracker.from_events("person-1", [UserUttered("hi")]))
+        on_replica_a = await trackers.retrieve("person-1")
+        on_replica_b = await trackers.retrieve("person-1")
+        assert on_replica_a is not None and on_replica_b is not None
+        on_replica_a.update(UserUttered("my back hurts when I sit"))
+        on_replica_b.update(UserUttered("and my legs feel numb"))
+        await trackers.save(on_replica_a)
+        await trackers.save(on_replica_b)
+        on_replica_b.update(UserUttered("is that normal?"))  # the same tracker saved again
+        await trackers.save(on_replica_b)
+        read = await trackers.retrieve("person-1")
+        assert read is not None
+        return [e.text for e in read.events if isinstance(e, UserUttered)]
+
+    assert asyncio.run(race()) == ["hi", "my back hurts when I sit", "and my legs feel numb",
+                                   "is that normal?"]
