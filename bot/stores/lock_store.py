@@ -7,12 +7,23 @@ is lost. This one falls back to a lock in the replica's memory for as long as Re
 away (each call tries Redis first, with short timeouts) and drops that local state once
 Redis answers again: while Redis is down, order is kept per replica only, and no turn
 is lost. The reason is logged once per outage, never a conversation id.
+
+Rasa gives up on a message whose lock vanished while it waited ("the lock expired"), and
+a vanished lock is exactly what Redis going away or coming back looks like; a message
+whose own ticket expired while it waited would wait for ever. Here the message takes a
+new ticket in whichever store answers and goes on waiting. A ticket left by a replica
+that died mid-turn holds that person's conversation until it expires, so tickets here
+live ``lock_lifetime_s`` (20 s, an endpoint setting) rather than Rasa's 60 s: a turn that
+outlives its ticket may overlap the person's next message, which the tracker store
+records in full (``bot.stores.tracker_store``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from rasa.core.lock import TicketLock
@@ -23,6 +34,13 @@ from redis.exceptions import RedisError
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 SOCKET_TIMEOUT_S = 1.0
+LOCK_LIFETIME_S = 20.0
+
+
+def _holds(lock: TicketLock, ticket: int) -> bool:
+    """Whether ``ticket`` is still live in ``lock``."""
+    lock.remove_expired_tickets()
+    return any(live.number == ticket for live in lock.tickets)
 
 
 class FallbackRedisLockStore(RedisLockStore):
@@ -34,6 +52,9 @@ class FallbackRedisLockStore(RedisLockStore):
         if endpoint_config is not None and endpoint_config.url:
             config.setdefault("host", endpoint_config.url)
         config.setdefault("socket_timeout", SOCKET_TIMEOUT_S)
+        self.lock_lifetime_s = float(config.pop("lock_lifetime_s", LOCK_LIFETIME_S))
+        if self.lock_lifetime_s <= 0:
+            raise ValueError("lock_store.lock_lifetime_s must be positive")
         super().__init__(**config)
         self.red.connection_pool.connection_kwargs["socket_connect_timeout"] = \
             float(config["socket_timeout"])
@@ -66,3 +87,24 @@ class FallbackRedisLockStore(RedisLockStore):
     def save_lock(self, lock: TicketLock) -> None:
         self._either(lambda: super(FallbackRedisLockStore, self).save_lock(lock),
                      lambda: self.local.save_lock(lock))
+
+    @asynccontextmanager
+    async def lock(self, conversation_id: str, lock_lifetime: float | None = None,
+                   wait_time_in_seconds: float = 1) -> AsyncIterator[TicketLock]:
+        """Promise: holds the conversation's lock for the block; never gives up waiting
+        because the lock vanished (expired, or Redis went away or came back)."""
+        lifetime = lock_lifetime or self.lock_lifetime_s
+        ticket = self.issue_ticket(conversation_id, lifetime)
+        try:
+            while True:
+                lock = self.get_lock(conversation_id)
+                if lock is None or not _holds(lock, ticket):  # vanished, or ours expired
+                    ticket = self.issue_ticket(conversation_id, lifetime)
+                    continue
+                if not lock.is_locked(ticket):
+                    break
+                await asyncio.sleep(wait_time_in_seconds)
+                self.update_lock(conversation_id)
+            yield lock
+        finally:
+            self.cleanup(conversation_id, ticket)
