@@ -47,6 +47,10 @@ _UNPARSED_LINE = re.compile(r"(Failed to parse arguments in line ).*")
 _QUOTED_FIELD = re.compile(
     r"(\b(?:" + "|".join(sorted(REDACTED_KEYS)) + r")\W{0,3}[:=]\s*)"
     r"(\"(?:[^\"\\]|\\.)*(?:\"|\\?$)|'(?:[^'\\]|\\.)*(?:'|\\?$))")
+# Rasa's own prose names conversations ("Could not acquire lock for conversation_id 'x'",
+# "sender id 'x'"); same always-succeeding quoted tail as above
+_ID_IN_PROSE = re.compile(r"(\b(?:conversation|sender)(?:[ _]id)?\s+)'[^'\n]*(?:'|$)",
+                          re.IGNORECASE)
 # The largest request body Rasa accepts (Sanic answers 413 above it): far above any real
 # channel's message (Telegram's 4,096 characters, JSON-escaped, are under 25 KiB), far
 # below the megabyte bodies that took a whole Rasa process down. The action server, which
@@ -178,8 +182,9 @@ def redact(line: str) -> str:
     Rasa logs JSON lines (fields blanked by name); tracebacks of a failed custom action
     quote the action server's error body, which echoes the whole tracker: everything
     from ``request_body`` to the end of the line goes, and so does any quoted value of
-    a sensitive field, and whatever follows Rasa's "Failed to parse arguments in line"
-    (a "/" message it could not read as an intent). Linear in the line's length (a
+    a sensitive field, a conversation id Rasa names in prose ("conversation_id 'x'"), and
+    whatever follows Rasa's "Failed to parse arguments in line" (a "/" message it could
+    not read as an intent). Linear in the line's length (a
     megabyte line takes milliseconds).
     """
     try:
@@ -194,6 +199,7 @@ def redact(line: str) -> str:
     body = _REQUEST_BODY.search(line)
     if body is not None:
         line = line[:body.start()] + '"request_body": "[redacted]"\n'
+    line = _ID_IN_PROSE.sub(r"\1'[redacted]'", line)
     return _QUOTED_FIELD.sub(r'\1"[redacted]"', line)
 
 

@@ -79,7 +79,18 @@ def test_redact_blanks_an_unclosed_quoted_value_to_the_end_of_the_line() -> None
     assert redacted.startswith("warning: parse failed for text=")
 
 
+def test_redact_blanks_conversation_ids_rasa_names_in_prose() -> None:
+    line = ('2026-11-29 03:39:33 ERROR rasa.core.channels.rest - {"exc_value": "Could not '
+            "acquire lock for conversation_id 'tg-55501234'.\", \"more\": 1} Tracker with "
+            "sender id '+447700900123' stored; for conversation ID 'Joan Smith' waiting\n")
+    redacted = stack.redact(line)
+    assert "55501234" not in redacted and "447700900123" not in redacted
+    assert "Joan" not in redacted and "Could not acquire lock for conversation_id" in redacted
+    assert redacted.endswith("waiting\n")
+
+
 LONG_LINES = [
+    '"conversation id \'" + "a" * 200_000 + " sender id \'b" * 50_000',  # ids never closed
     '"x" * 1_000_000',  # no field at all: the old request_body scan was quadratic
     '"text=\'" + "a" * 300_000 + " text=\'b" * 50_000',  # fields, none closed
     '"ERROR " + "{\'sender_id\': \'abc\', " * 40_000',
