@@ -1,4 +1,4 @@
-"""Command line: ``python -m knowledge build | search | topics | eval``."""
+"""Command line: ``python -m knowledge build | preview | search | topics | eval``."""
 
 from __future__ import annotations
 
@@ -42,6 +42,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     m = index.manifest
     print(f"built {m['passage_count']} passages from {m['document_count']} documents "
           f"in {m['build_seconds']} s -> {args.index}")
+    from knowledge.report import library_report, render
+
+    print("\n".join(render(library_report(index))))
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from knowledge.preview import preview
+
+    print("\n".join(preview(args.file)))
     return 0
 
 
@@ -97,6 +107,9 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="ingest, clean, chunk, embed and index the corpus")
     b.add_argument("--if-stale", action="store_true", help="only if the index is out of date")
     b.set_defaults(func=cmd_build)
+    v = sub.add_parser("preview", help="how one document is cleaned and split (nothing built)")
+    v.add_argument("file", type=Path, help="a document (its folder's manifest entry applies)")
+    v.set_defaults(func=cmd_preview)
     s = sub.add_parser("search", help="search the library ('-' reads queries from stdin)")
     s.add_argument("query")
     s.add_argument("-k", type=int, default=3)

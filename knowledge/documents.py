@@ -242,6 +242,26 @@ def _source(doc_id: str, meta: dict, path: Path, blocks: list[Block]) -> Source:
     )
 
 
+def load_document(path: Path, entry: dict | None = None) -> RawDocument:
+    """One file as read from disk, with its metadata: front matter, overridden by its
+    manifest ``entry`` (when the file is in a corpus folder)."""
+    if path.suffix.lower() == ".pdf":
+        raw, meta, body = "", {}, None
+    else:
+        raw = path.read_text(encoding="utf-8")
+        meta, body = _split_front_matter(raw)
+    meta = {**meta, **(entry or {})}
+    blocks = read_blocks(path, body)
+    doc_id = str(meta.get("id") or _slug(path.stem))
+    promotional = tuple(str(p) for p in meta.get("promotional") or ())
+    return RawDocument(_source(doc_id, meta, path, blocks), blocks, raw, promotional)
+
+
+def manifest_entry(path: Path) -> dict:
+    """The manifest entry of ``path`` in its folder's manifest, or an empty one."""
+    return _load_manifest(path.parent).get(path.name, {})
+
+
 def load_corpus(folder: str | Path) -> list[RawDocument]:
     """Every supported document in ``folder``, in file-name order, with its source."""
     folder = Path(folder)
@@ -255,20 +275,11 @@ def load_corpus(folder: str | Path) -> list[RawDocument]:
         raise CorpusError(f"{folder / MANIFEST} lists missing files: {sorted(unknown)}")
     documents, seen = [], set()
     for path in files:
-        if path.suffix.lower() == ".pdf":
-            raw, meta, body = "", {}, None
-        else:
-            raw = path.read_text(encoding="utf-8")
-            meta, body = _split_front_matter(raw)
-        meta = {**meta, **manifest.get(path.name, {})}
-        blocks = read_blocks(path, body)
-        doc_id = str(meta.get("id") or _slug(path.stem))
-        if doc_id in seen:
-            raise CorpusError(f"duplicate document id {doc_id!r} ({path.name})")
-        seen.add(doc_id)
-        promotional = tuple(str(p) for p in meta.get("promotional") or ())
-        documents.append(RawDocument(_source(doc_id, meta, path, blocks), blocks, raw,
-                                     promotional))
+        document = load_document(path, manifest.get(path.name, {}))
+        if document.source.id in seen:
+            raise CorpusError(f"duplicate document id {document.source.id!r} ({path.name})")
+        seen.add(document.source.id)
+        documents.append(document)
     if not documents:
         raise CorpusError(f"no documents in {folder} (supported: {sorted(SUPPORTED)})")
     return documents
