@@ -22,6 +22,10 @@ MANIFEST = "manifest.yml"
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _BULLET = re.compile(r"^(?:[-*•▪◦‣]|\d{1,3}[.)])\s+")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# typographic ligatures (PDFs set "ﬁrst", "diﬀerence"): spelt out, so words match
+_LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl",
+                            "ﬅ": "st", "ﬆ": "st"})
+PARAGRAPH_GAP = 1.3  # a gap this many times the text's own line spacing ends a paragraph
 
 
 class CorpusError(ValueError):
@@ -49,8 +53,9 @@ class RawDocument:
 
 
 def normalise(text: str) -> str:
-    """NFC, odd spaces to plain spaces, runs of spaces collapsed, ends trimmed."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    """NFC, ligatures spelt out, odd spaces to plain spaces, runs of spaces collapsed,
+    ends trimmed."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text).translate(_LIGATURES)).strip()
 
 
 def _slug(stem: str) -> str:
@@ -124,22 +129,39 @@ def _pdf_lines(page) -> list[tuple[str, float, float]]:  # noqa: ANN001 - a pypd
     return lines
 
 
+def _line_spacing(pages: list[list[tuple[str, float, float]]]) -> dict[float, float]:
+    """Font size -> the usual distance between two lines of one paragraph in that size:
+    the lower quartile of the gaps between consecutive lines of that size (most gaps
+    are inside paragraphs; web pages printed to PDF often set 1.6-1.8 times the size)."""
+    gaps: dict[float, list[float]] = {}
+    for lines in pages:
+        for (_, y0, s0), (_, y1, s1) in zip(lines, lines[1:], strict=False):
+            if round(s0, 1) == round(s1, 1) and 0 < y0 - y1 < 3 * s0:
+                gaps.setdefault(round(s0, 1), []).append(y0 - y1)
+    return {size: sorted(found)[len(found) // 4] for size, found in gaps.items()}
+
+
 def _pdf_blocks(path: Path) -> list[Block]:
     """PDF text joined into paragraphs.
 
-    A paragraph ends at a wider gap between lines than the text's line spacing, a
-    change of font size (headings), a line ending a sentence, or a list line.
+    A paragraph ends at a gap between lines wider than the text's own line spacing
+    (``PARAGRAPH_GAP`` times it), a change of font size (headings), a line ending a
+    sentence, or a list line.
     """
     from pypdf import PdfReader
 
+    pages = [_pdf_lines(page) for page in PdfReader(str(path)).pages]
+    spacing = _line_spacing(pages)
     blocks: list[Block] = []
-    for page in PdfReader(str(path)).pages:
+    for lines in pages:
         paragraph: list[str] = []
         previous: tuple[float, float] | None = None
-        for raw, y, size in _pdf_lines(page) + [("", 0.0, 0.0)]:
+        for raw, y, size in lines + [("", 0.0, 0.0)]:
             line = normalise(raw)
+            if previous is not None:
+                usual = spacing.get(round(previous[1], 1), 1.2 * previous[1])
             gap = previous is not None and (
-                not line or abs(previous[0] - y) > 1.6 * max(size, previous[1])
+                not line or abs(previous[0] - y) > PARAGRAPH_GAP * max(usual, size)
                 or abs(size - previous[1]) > 0.1 * max(size, previous[1]))
             if paragraph and gap:
                 blocks.extend(_text_blocks(" ".join(paragraph)))
@@ -191,14 +213,21 @@ def _markdown_blocks(text: str) -> list[Block]:
 
 # Page furniture that never holds an article's content.
 _HTML_FURNITURE = ("nav", "header", "footer", "aside", "form", "script", "style", "noscript")
+ARTICLE_MIN_WORDS = 150  # a page's one <article> this long is taken as the whole document
 
 
 def _html_to_markdown(html: str) -> str:
-    """The article's Markdown: furniture elements removed (BeautifulSoup), then html2text."""
+    """The article's Markdown: the page's one ``<article>`` when it has one of at least
+    ``ARTICLE_MIN_WORDS`` words (cookie banners, share rows, "was this page helpful?" and
+    newsletter boxes sit outside it), furniture elements removed (BeautifulSoup), then
+    html2text."""
     import html2text
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
+    articles = soup.find_all("article")
+    if len(articles) == 1 and len(articles[0].get_text(" ").split()) >= ARTICLE_MIN_WORDS:
+        soup = BeautifulSoup(str(articles[0]), "html.parser")
     for element in soup.find_all(_HTML_FURNITURE):
         element.decompose()
     converter = html2text.HTML2Text()

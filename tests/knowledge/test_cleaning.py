@@ -237,6 +237,23 @@ def test_bylines_repeating_the_author_or_publisher_are_dropped(tmp_path) -> None
         "Dough rises in a warm place.", "Crust forms in the oven."]
 
 
+def test_blog_post_metadata_lines_are_dropped(tmp_path) -> None:
+    lines = ["By Jo Baker, Head Baker (Sourdough) · Posted 14 March 2024 · 8 minute read",
+             "Categories: Baking, Bread | Tags: dough, yeast",
+             "Dough rises in a warm place.", "Baking · 5 min read",
+             "Crust forms in the oven; tags: none of it is hard.", "Tags: rolls"]
+    cleaned = _clean_text(tmp_path, "\n".join(lines))
+    assert [b.text for b in cleaned.blocks] == [
+        "Dough rises in a warm place.", "Crust forms in the oven; tags: none of it is hard."]
+
+
+def test_you_might_also_like_ends_the_article(tmp_path) -> None:
+    body = [f"Paragraph number {n} about bread is here." for n in range(12)]
+    cleaned = _clean_text(tmp_path, "\n".join(body + ["You might also like", "Rolls at Home",
+                                                      "Baking · 2 February 2024"]))
+    assert [b.text for b in cleaned.blocks] == body
+
+
 def test_heading_detection(tmp_path) -> None:
     cleaned = _clean_text(tmp_path, "\n".join([
         "Mixing the Dough", "Dough is mixed until smooth.",

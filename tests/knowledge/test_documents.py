@@ -47,9 +47,9 @@ The layer slows heating.</p>
 """
 
 
-def make_pdf(lines: list[str]) -> bytes:
-    """A minimal valid one-page PDF (Helvetica, one text line per entry, 14 pt apart;
-    an entry starting with "#" is set in a larger font).
+def make_pdf(lines: list[str], leading: int = 14) -> bytes:
+    """A minimal valid one-page PDF (Helvetica, one text line per entry, ``leading`` pt
+    apart; an entry starting with "#" is set in a larger font).
 
     Written by hand because no PDF-writing library with text support is installed;
     the cross-reference table carries real byte offsets.
@@ -57,7 +57,7 @@ def make_pdf(lines: list[str]) -> bytes:
     def escape(s: str) -> str:
         return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
-    ops = ["BT", "/F1 12 Tf", "14 TL", "72 760 Td"]
+    ops = ["BT", "/F1 12 Tf", f"{leading} TL", "72 760 Td"]
     for line in lines:
         size = 12
         if line.startswith("#"):  # a heading: 16 pt, still 14 pt below the last line
@@ -126,6 +126,40 @@ def test_text_lines_become_blocks_with_bullets_as_items(tmp_path: Path) -> None:
 def test_normalise_collapses_odd_spaces_and_composes() -> None:
     assert normalise("  a\u00a0\u2009b \t c  ") == "a b c"
     assert normalise("cafe\u0301") == "caf\u00e9"
+
+
+def test_normalise_spells_out_ligatures_a_pdf_sets() -> None:
+    assert normalise("the \ufb01rst di\ufb00erence, \ufb02are-up") == \
+        "the first difference, flare-up"
+
+
+def test_a_pdf_printed_from_a_web_page_keeps_its_widely_spaced_paragraphs_whole(
+        tmp_path: Path) -> None:
+    """Web pages set about 1.7 times the font size between lines; a paragraph's lines
+    must not become separate blocks (sentences cut mid-line were quoted)."""
+    lines = ["Hard water leaves a chalky layer inside the", "kettle every time it boils and",
+             "slows heating.", "", "Rinse the kettle twice with clean water before",
+             "using it again."]
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "kettle.pdf").write_bytes(make_pdf(lines, leading=21))
+    write_corpus(folder, {}, [{"file": "kettle.pdf", "title": "Descaling a Kettle"}])
+    assert [b.text for b in load_corpus(folder)[0].blocks] == [
+        "Hard water leaves a chalky layer inside the kettle every time it boils and "
+        "slows heating.", "Rinse the kettle twice with clean water before using it again."]
+
+
+def test_a_web_page_with_one_article_is_read_from_the_article_alone(tmp_path: Path) -> None:
+    article = " ".join(["The chain lasts longer when it is wiped after wet rides."] * 15)
+    page = (f"<html><body><div class='cookies'><p>We use cookies. Accept all</p></div>"
+            f"<main><div>Share this page: Facebook Email</div><article><h1>Chains</h1>"
+            f"<p>{article}</p></article><div><p>Was this page helpful?</p></div></main>"
+            f"<div><p>Sign up for our newsletter.</p></div></body></html>")
+    folder = write_corpus(tmp_path / "c", {"chain.html": page})
+    text = " ".join(b.text for b in load_corpus(folder)[0].blocks)
+    assert text.startswith("Chains The chain lasts longer")
+    assert "cookies" not in text and "Share" not in text and "helpful" not in text \
+        and "newsletter" not in text
 
 
 def test_markdown_front_matter_headings_and_items(tmp_path: Path) -> None:
