@@ -23,6 +23,7 @@ from knowledge.schema import Passage
 TARGET_WORDS = 90
 MIN_WORDS = 35
 MAX_WORDS = 150
+LONG_ITEM_WORDS = 40  # a list item longer than this is quoted sentence by sentence
 NEAR_DUPLICATE_RATIO = 90.0
 DEDUPE_MIN_WORDS = 8
 REFERENCE_HEADINGS = {"references", "reference list", "bibliography", "sources", "further reading"}
@@ -119,10 +120,14 @@ def _groups(blocks: list[CleanBlock]) -> list[list[CleanBlock]]:
 
 
 def _sentences(group: list[CleanBlock]) -> list[Sentence]:
+    """The excerpt units of a group: its sentences, and its list items whole, or, for an
+    item over ``LONG_ITEM_WORDS`` words, sentence by sentence (each still an item)."""
     out = []
     for block in group:
         if block.kind == "item":
-            out.append(Sentence(block.start, block.end, "item"))
+            spans = split_sentences(block.text) if words(block.text) > LONG_ITEM_WORDS \
+                else [(0, len(block.text))]
+            out.extend(Sentence(block.start + s, block.start + e, "item") for s, e in spans)
             continue
         for s, e in split_sentences(block.text):
             kind = "intro" if block.text[s:e].endswith(":") else "sentence"

@@ -58,13 +58,20 @@ def sentence_scores(query_vector: np.ndarray, sentence_vectors: np.ndarray,
     return dense + LEXICAL_WEIGHT * overlap
 
 
-def _with_list(sentences: list[Sentence], lo: int, hi: int) -> tuple[int, int]:
-    """Widen [lo, hi] so a list and its introducing line are not separated."""
-    while lo > 0 and sentences[lo].kind == "item":
-        lo -= 1
-    if sentences[hi].kind in {"intro", "item"}:
-        while hi + 1 < len(sentences) and sentences[hi + 1].kind == "item":
-            hi += 1
+def _with_list(doc_text: str, sentences: list[Sentence], lo: int, hi: int) -> tuple[int, int]:
+    """Widen [lo, hi] so a list and its introducing line are not separated, when the
+    whole fits ``MAX_EXCERPT_WORDS``; a longer list is quoted only in the items chosen
+    (with the introducing line when it comes right before them)."""
+    whole_lo, whole_hi = lo, hi
+    while whole_lo > 0 and sentences[whole_lo].kind == "item":
+        whole_lo -= 1
+    if sentences[whole_hi].kind in {"intro", "item"}:
+        while whole_hi + 1 < len(sentences) and sentences[whole_hi + 1].kind == "item":
+            whole_hi += 1
+    if words(doc_text[sentences[whole_lo].start:sentences[whole_hi].end]) <= MAX_EXCERPT_WORDS:
+        return whole_lo, whole_hi
+    if lo > 0 and sentences[lo].kind == "item" and sentences[lo - 1].kind == "intro":
+        return lo - 1, hi
     return lo, hi
 
 
@@ -108,12 +115,12 @@ def select(doc_text: str, sentences: list[Sentence], scores: np.ndarray) -> Exce
     if hi + 1 < len(sentences) and sentences[hi + 1].kind == "intro" and length(
             hi + 1, hi + 1) <= SHORT_INTRO_WORDS:
         hi += 1
-    lo, hi = _with_list(sentences, lo, hi)
+    lo, hi = _with_list(doc_text, sentences, lo, hi)
     # "But here's the uncomfortable truth:" - an excerpt does not stop on a lead-in
     while (_ends_on_lead_in(doc_text, sentences[hi]) and hi + 1 < len(sentences)
            and quotable[hi + 1] and length(lo, hi + 1) <= MAX_EXCERPT_WORDS):
         hi += 1
-        lo, hi = _with_list(sentences, lo, hi)
+        lo, hi = _with_list(doc_text, sentences, lo, hi)
     if _ends_on_lead_in(doc_text, sentences[hi]) and hi > best:
         hi -= 1  # the lead-in's continuation does not fit: leave the lead-in out
     start, end = sentences[lo].start, sentences[hi].end

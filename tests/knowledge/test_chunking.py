@@ -141,6 +141,21 @@ def test_a_list_stays_with_the_line_that_introduces_it(tmp_path: Path) -> None:
     assert [s.kind for s in holding[0].sentences][-4:] == ["intro", "item", "item", "item"]
 
 
+def test_a_long_list_item_is_quoted_sentence_by_sentence(tmp_path: Path) -> None:
+    item = ("- Rest the dough for an hour in a warm place so the yeast can work through "
+            "it. Then knock it back gently, fold it into a tight ball and leave it to prove "
+            "again on a floured tray. Bake it when it has doubled, in a hot oven with a tray "
+            "of water underneath.")
+    folder = write_corpus(tmp_path / "c", {"dough.txt": "Steps to follow:\n" + item + "\n"
+                                           "- Slice it when cool.\n"})
+    (chunk,) = chunk_corpus(cleaned(folder))
+    units = [chunk.passage.text[s.start - chunk.passage.start:s.end - chunk.passage.start]
+             for s in chunk.sentences]
+    assert [s.kind for s in chunk.sentences] == ["intro", "item", "item", "item", "item"]
+    assert units[1] == "Rest the dough for an hour in a warm place so the yeast can work " \
+        "through it." and units[-1] == "Slice it when cool."
+
+
 def test_passage_ids_depend_on_document_and_text_only() -> None:
     assert passage_id("a", "Some text.") == passage_id("a", "Some text.")
     assert passage_id("a", "Some text.") != passage_id("b", "Some text.")

@@ -62,6 +62,15 @@ def test_an_introducing_line_brings_its_whole_list() -> None:
     assert text[from_item.start:from_item.end] == from_item.text
 
 
+def test_a_list_too_long_to_quote_whole_gives_its_best_items_and_their_intro() -> None:
+    items = [(f"{sentence[:-1]}, which takes a little practice", "item") for sentence in LONG]
+    text, spans = layout([(LONG[0], "sentence"), ("Steps:", "intro"), *items])
+    excerpt = select(text, spans, np.array([0.1, 0.2, 0.2, 0.9, 0.3, 0.2, 0.1]))
+    assert excerpt.text == items[1][0]  # not the whole 90+-word list
+    first = select(text, spans, np.array([0.1, 0.2, 0.9, 0.2, 0.2, 0.2, 0.1]))
+    assert first.text.startswith("Steps:\n• ")  # the intro comes with the first item
+
+
 def test_sentence_scores_add_a_little_for_shared_words() -> None:
     vectors = np.eye(3, dtype=np.float32)
     query = np.array([1.0, 0.0, 0.0], dtype=np.float32)
