@@ -128,6 +128,8 @@ def _write(index: Index, chunks: list[Chunk], out: Path) -> None:
     import faiss
 
     out.mkdir(parents=True, exist_ok=True)
+    # no manifest while the files change: loaders (a live reload) see an unfinished build
+    (out / "manifest.json").unlink(missing_ok=True)
     (out / "documents.json").write_text(json.dumps(
         [{"source": index.sources[i].to_dict(), "text": t} for i, t in index.documents.items()],
         ensure_ascii=False), encoding="utf-8")
