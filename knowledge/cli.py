@@ -93,6 +93,10 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.library is not None:
+        from knowledge.eval.library import main as evaluate_library
+
+        return evaluate_library(args.library, args.corpus, out=args.out)
     from knowledge.eval.evaluate import main as evaluate
 
     return evaluate(args.index, args.corpus, calibrate_first=args.calibrate, out=args.out)
@@ -122,6 +126,9 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--calibrate", action="store_true",
                    help="refit the confidence calibration (dev + calibration sets) first")
     e.add_argument("--out", type=Path, default=None, help="results file")
+    e.add_argument("--library", type=Path, default=None,
+                   help="a second library (DIR/docs, DIR/questions.jsonl): transfer figures "
+                        "for the default library, default + DIR, and DIR alone")
     e.set_defaults(func=cmd_eval)
     return p
 
