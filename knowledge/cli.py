@@ -96,7 +96,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.library is not None:
         from knowledge.eval.library import main as evaluate_library
 
-        return evaluate_library(args.library, args.corpus, out=args.out)
+        return evaluate_library(args.library, args.corpus, out=args.out, part=args.part)
     from knowledge.eval.evaluate import main as evaluate
 
     return evaluate(args.index, args.corpus, calibrate_first=args.calibrate, out=args.out)
@@ -129,6 +129,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--library", type=Path, default=None,
                    help="a second library (DIR/docs, DIR/questions.jsonl): transfer figures "
                         "for the default library, default + DIR, and DIR alone")
+    e.add_argument("--part", choices=("tune", "test", "all"), default="test",
+                   help="with --library: which half of its questions (RULES.md)")
     e.set_defaults(func=cmd_eval)
     return p
 

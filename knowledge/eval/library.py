@@ -15,6 +15,7 @@ bot's routing, not the library's.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import tempfile
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from knowledge.eval.evidence import overlaps
 
-RESULTS_PATH = Path(__file__).with_name("library_results.json")
+RESULTS_PATH = Path(__file__).with_name("library_results.json")  # _tune / _test / _all
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,18 @@ class Question:
     evidence: list[dict]
 
 
-def load_questions(folder: Path) -> list[Question]:
-    """The settled questions in ``folder/questions.jsonl`` (disputed ones are absent)."""
+def part_of(question_id: str) -> str:
+    """``tune`` or ``test``: the half of the set a question is in (``RULES.md``)."""
+    return "tune" if hashlib.sha1(question_id.encode()).hexdigest()[0] in "01234567" else "test"
+
+
+def load_questions(folder: Path, part: str = "all") -> list[Question]:
+    """The settled questions in ``folder/questions.jsonl`` (disputed ones are absent):
+    one half (``tune``/``test``) or ``all``."""
     rows = [json.loads(line) for line in
             (folder / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [Question(r["id"], r["text"], r["label"], r.get("evidence") or []) for r in rows]
+    return [Question(r["id"], r["text"], r["label"], r.get("evidence") or []) for r in rows
+            if part == "all" or part_of(r["id"]) == part]
 
 
 def answerable_in(config: str, question: Question) -> bool | None:
@@ -100,15 +108,17 @@ def score(retriever, questions: list[Question], config: str) -> dict:  # noqa: A
     }
 
 
-def main(library_dir: Path, default_corpus: Path, out: Path | None = None) -> int:
+def main(library_dir: Path, default_corpus: Path, out: Path | None = None,
+         part: str = "test") -> int:
     from knowledge.embedding import MiniLMEmbedder
     from knowledge.index import build
     from knowledge.retriever import Retriever
 
     library_dir = Path(library_dir)
-    questions = load_questions(library_dir)
+    questions = load_questions(library_dir, part)
     embedder = MiniLMEmbedder().ready()
-    report: dict = {"library": str(library_dir), "questions": len(questions), "configs": {}}
+    report: dict = {"library": str(library_dir), "part": part, "questions": len(questions),
+                    "configs": {}}
     names = {"a": "default library", "b": "default + new documents", "c": "new documents alone"}
     with tempfile.TemporaryDirectory(prefix="library-eval-") as tmp:
         for config, name in names.items():
@@ -127,6 +137,7 @@ def main(library_dir: Path, default_corpus: Path, out: Path | None = None) -> in
                         "uncovered_declined", "treatment_answered"):
                 f = figures[key]
                 print(f"    {key:24} {f['n']:>3}/{f['of']:<3} = {f['rate']}")
-    (out or RESULTS_PATH).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"written to {out or RESULTS_PATH}")
+    target = out or RESULTS_PATH.with_name(f"library_results_{part}.json")
+    target.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {target}")
     return 0

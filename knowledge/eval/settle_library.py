@@ -6,8 +6,8 @@ labellers give it; a ``new``/``default`` item keeps as evidence every quote eith
 that is verbatim in a cleaned document of the default library or ``DIR/docs``, and is
 disputed when none is; any other disagreement is disputed, counted, and left out.
 Reads ``DIR/raw`` (the writers' files, ``key.json`` from the shuffled ids to theirs, and
-``labeller-1.jsonl``/``labeller-2.jsonl``); writes ``DIR/questions.jsonl`` and
-``DIR/settlement.json``.
+``labeller-N.jsonl``: every question is labelled in exactly two of them); writes
+``DIR/questions.jsonl`` and ``DIR/settlement.json``.
 """
 
 from __future__ import annotations
@@ -38,15 +38,19 @@ def settle(folder: Path, default_corpus: Path) -> tuple[list[dict], dict]:
     written = {row["id"]: row for path in sorted(raw.glob("writer-*.jsonl"))
                for row in _lines(path)}
     key = json.loads((raw / "key.json").read_text(encoding="utf-8"))
-    first, second = ({r["qid"]: r for r in _lines(raw / f"labeller-{n}.jsonl")} for n in (1, 2))
+    labels: dict[str, list[dict]] = {}  # qid -> the two independent labellings
+    for path in sorted(raw.glob("labeller-*.jsonl")):
+        for row in _lines(path):
+            labels.setdefault(row["qid"], []).append(row)
     texts = [_plain(d.text) for corpus in (default_corpus, folder / "docs")
              for d in clean_corpus(corpus)]
     settled, disputed = [], Counter()
     for qid, writer_id in sorted(key.items()):
-        one, two = first.get(qid), second.get(qid)
-        if one is None or two is None or one["label"] != two["label"]:
+        given = labels.get(qid, [])
+        if len(given) != 2 or given[0]["label"] != given[1]["label"]:
             disputed["labels differ"] += 1
             continue
+        one, two = given
         label = one["label"]
         evidence = []
         if label in ("new", "default"):

@@ -75,3 +75,11 @@ def test_settling_keeps_agreed_labels_with_verbatim_quotes(tmp_path: Path) -> No
     assert [(q["id"], q["label"]) for q in settled] == [("A-1", "new")]
     assert settled[0]["evidence"] == [kettle]
     assert summary["disputed"] == {"no verbatim quote": 1, "labels differ": 1}
+
+
+def test_the_halves_are_fixed_by_id_and_cover_the_set() -> None:
+    from knowledge.eval.library import part_of
+
+    ids = [f"A-{n:02d}" for n in range(1, 41)]
+    halves = [part_of(i) for i in ids]
+    assert set(halves) == {"tune", "test"} and halves == [part_of(i) for i in ids]
