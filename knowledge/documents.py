@@ -26,6 +26,8 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl",
                             "ﬅ": "st", "ﬆ": "st"})
 PARAGRAPH_GAP = 1.3  # a gap this many times the text's own line spacing ends a paragraph
+RUNNING_LINES = 2  # lines at each end of a PDF page that may be a running header/footer
+MAX_LINE_SPACING = 1.8  # times the font size: the widest line spacing taken as in-paragraph
 
 
 class CorpusError(ValueError):
@@ -138,7 +140,41 @@ def _line_spacing(pages: list[list[tuple[str, float, float]]]) -> dict[float, fl
         for (_, y0, s0), (_, y1, s1) in zip(lines, lines[1:], strict=False):
             if round(s0, 1) == round(s1, 1) and 0 < y0 - y1 < 3 * s0:
                 gaps.setdefault(round(s0, 1), []).append(y0 - y1)
-    return {size: sorted(found)[len(found) // 4] for size, found in gaps.items()}
+    # at most MAX_LINE_SPACING x the size: in a page of one-line paragraphs the quartile
+    # is the paragraph gap itself
+    return {size: min(sorted(found)[len(found) // 4], MAX_LINE_SPACING * size)
+            for size, found in gaps.items()}
+
+
+def _without_running_lines(pages: list[list[tuple[str, float, float]]]
+                           ) -> list[list[tuple[str, float, float]]]:
+    """The pages without their running headers and footers: a line among the first
+    (last) ``RUNNING_LINES`` of a page that recurs, digits aside, among the first (last)
+    lines of at least half the pages, and two: a browser's date, title, address and
+    "3/8", a "Page 3 of 8"."""
+    if len(pages) < 2:
+        return pages
+
+    def key(text: str) -> str:
+        return re.sub(r"\d+", "#", normalise(text))
+
+    tops = [lines[:RUNNING_LINES] for lines in pages]
+    bottoms = [lines[-RUNNING_LINES:] for lines in pages]
+
+    def running(ends: list[list[tuple[str, float, float]]]) -> set[str]:
+        seen: dict[str, int] = {}
+        for lines in ends:
+            for found in {key(text) for text, _, _ in lines}:
+                seen[found] = seen.get(found, 0) + 1
+        return {k for k, n in seen.items() if n >= max(2, len(pages) / 2)}
+
+    top_keys, bottom_keys = running(tops), running(bottoms)
+    kept = []
+    for lines, top, bottom in zip(pages, tops, bottoms, strict=True):
+        drop = {id(line) for line in top if key(line[0]) in top_keys} | \
+            {id(line) for line in bottom if key(line[0]) in bottom_keys}
+        kept.append([line for line in lines if id(line) not in drop])
+    return kept
 
 
 def _pdf_blocks(path: Path) -> list[Block]:
@@ -150,7 +186,7 @@ def _pdf_blocks(path: Path) -> list[Block]:
     """
     from pypdf import PdfReader
 
-    pages = [_pdf_lines(page) for page in PdfReader(str(path)).pages]
+    pages = _without_running_lines([_pdf_lines(page) for page in PdfReader(str(path)).pages])
     spacing = _line_spacing(pages)
     blocks: list[Block] = []
     for lines in pages:
@@ -225,6 +261,8 @@ def _html_to_markdown(html: str) -> str:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
+    for element in soup.find_all(("script", "style", "noscript")):
+        element.decompose()
     articles = soup.find_all("article")
     if len(articles) == 1 and len(articles[0].get_text(" ").split()) >= ARTICLE_MIN_WORDS:
         soup = BeautifulSoup(str(articles[0]), "html.parser")

@@ -59,20 +59,28 @@ def sentence_scores(query_vector: np.ndarray, sentence_vectors: np.ndarray,
 
 
 def _with_list(doc_text: str, sentences: list[Sentence], lo: int, hi: int) -> tuple[int, int]:
-    """Widen [lo, hi] so a list and its introducing line are not separated, when the
-    whole fits ``MAX_EXCERPT_WORDS``; a longer list is quoted only in the items chosen
-    (with the introducing line when it comes right before them)."""
+    """Widen [lo, hi] so a list and its introducing line are not separated. A list too
+    long to quote whole (over ``MAX_EXCERPT_WORDS``) is quoted from its introducing line
+    to the items chosen when that fits: an item never appears without the line that
+    gives it its sense ("Do not use it if you:" … "are pregnant"); when it does not
+    fit, the whole list is quoted."""
     whole_lo, whole_hi = lo, hi
     while whole_lo > 0 and sentences[whole_lo].kind == "item":
         whole_lo -= 1
     if sentences[whole_hi].kind in {"intro", "item"}:
         while whole_hi + 1 < len(sentences) and sentences[whole_hi + 1].kind == "item":
             whole_hi += 1
-    if words(doc_text[sentences[whole_lo].start:sentences[whole_hi].end]) <= MAX_EXCERPT_WORDS:
+
+    def fits(a: int, b: int) -> bool:
+        return words(doc_text[sentences[a].start:sentences[b].end]) <= MAX_EXCERPT_WORDS
+
+    if fits(whole_lo, whole_hi):
         return whole_lo, whole_hi
-    if lo > 0 and sentences[lo].kind == "item" and sentences[lo - 1].kind == "intro":
-        return lo - 1, hi
-    return lo, hi
+    if sentences[whole_lo].kind != "intro" or sentences[lo].kind != "item":
+        return lo, hi  # no introducing line to lose (or the excerpt starts before it)
+    if fits(whole_lo, hi):
+        return whole_lo, hi
+    return whole_lo, whole_hi
 
 
 def select(doc_text: str, sentences: list[Sentence], scores: np.ndarray) -> Excerpt | None:

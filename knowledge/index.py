@@ -89,7 +89,8 @@ def build(corpus_dir: Path, out_dir: Path, embedder: Embedder,
     faiss.omp_set_num_threads(1)
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
-    say("reading and cleaning documents")
+    stamp = fingerprint(Path(corpus_dir), embedder)  # before reading: a file added during
+    say("reading and cleaning documents")            # the build makes the index stale
     docs = clean_corpus(Path(corpus_dir))
     chunks = [c for c in chunk_corpus(docs) if c.passage.kind == "content"]
     if not chunks:
@@ -109,7 +110,7 @@ def build(corpus_dir: Path, out_dir: Path, embedder: Embedder,
     dense = faiss.IndexFlatIP(vectors.shape[1])
     dense.add(vectors)
     manifest = {
-        **fingerprint(Path(corpus_dir), embedder),
+        **stamp,
         "passage_count": len(chunks),
         "document_count": len(docs),
         "sentence_count": len(sentence_texts),
@@ -168,6 +169,7 @@ def load(folder: Path, corpus_dir: Path, embedder: Embedder) -> Index:
 
     faiss.omp_set_num_threads(1)
     folder = Path(folder)
+    first = read_manifest(folder)
     reasons = staleness(folder, corpus_dir, embedder)
     if reasons:
         raise StaleIndexError(
@@ -185,7 +187,10 @@ def load(folder: Path, corpus_dir: Path, embedder: Embedder) -> Index:
             passages.append(Passage(**record))
     dense = faiss.read_index(str(folder / "dense.faiss"))
     vectors = dense.reconstruct_n(0, dense.ntotal)
-    return Index(read_manifest(folder), sources, {d["source"]["id"]: d["text"] for d in docs},
+    manifest = read_manifest(folder)
+    if manifest != first:  # a build began writing while these files were read
+        raise StaleIndexError(f"The search index at {folder} changed while it was read.")
+    return Index(manifest, sources, {d["source"]["id"]: d["text"] for d in docs},
                  passages, sentences, rows, vectors,
                  np.load(folder / "sentence_vectors.npy"), dense,
                  LexicalIndex.load(folder / "bm25"))

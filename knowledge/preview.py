@@ -29,8 +29,9 @@ def dropped_blocks(raw_texts: list[str], kept_texts: list[str]) -> list[str]:
     ``raw_texts`` (cleaning keeps or drops lines; it only ever cuts a dangling "visit
     our … page" link off the end of one)."""
     dropped, at = [], 0
-    for text in raw_texts:
-        if at < len(kept_texts) and text.startswith(kept_texts[at]):
+    for i, text in enumerate(raw_texts):
+        if at < len(kept_texts) and (text == kept_texts[at] or (
+                text.startswith(kept_texts[at]) and kept_texts[at] not in raw_texts[i + 1:])):
             at += 1
         else:
             dropped.append(text)

@@ -71,7 +71,9 @@ def library_report(index: Index) -> LibraryReport:
          if words(text) > LONG_EXCERPT_WORDS), reverse=True)
     duplicates = sorted(
         ((a, b, round(ratio, 1)) for a, b in combinations(sorted(index.documents), 2)
-         if (ratio := fuzz.ratio(index.documents[a], index.documents[b])) >= SAME_TEXT_RATIO),
+         if index.documents[a].strip() and index.documents[b].strip()
+         and (ratio := fuzz.ratio(index.documents[a], index.documents[b],
+                                  score_cutoff=SAME_TEXT_RATIO)) >= SAME_TEXT_RATIO),
         key=lambda row: -row[2])
     searchable = {p.doc_id for p in index.passages}
     return LibraryReport(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 SOCKET_TIMEOUT_S = 1.0
 LOCK_LIFETIME_S = 20.0
+OUTAGE_COOLDOWN_S = 5.0  # after a Redis error, memory only for this long (no flapping)
 
 
 def _holds(lock: TicketLock, ticket: int) -> bool:
@@ -60,8 +62,19 @@ class FallbackRedisLockStore(RedisLockStore):
             float(config["socket_timeout"])
         self.local = InMemoryLockStore()
         self.outage = False
+        self.cooldown_s = OUTAGE_COOLDOWN_S
+        self._local_until = 0.0
+        # which store tickets come from: +1 at every switch between Redis and memory, so
+        # a ticket is never mistaken for another store's ticket with the same number
+        self.generation = 0
 
     def _either(self, remote: Callable[[], T], local: Callable[[], T]) -> T:
+        """Redis, or memory while Redis is away: after any Redis error (a refused
+        connection, or a write refused as read-only or out of memory), memory alone for
+        ``cooldown_s``, so a Redis that reads but cannot write is not switched to and
+        from on every call."""
+        if self.outage and time.monotonic() < self._local_until:
+            return local()
         try:
             result = remote()
         except RedisError as error:
@@ -69,10 +82,13 @@ class FallbackRedisLockStore(RedisLockStore):
                 logger.warning("Redis lock store unreachable (%s): locking in memory "
                                "until it is back", type(error).__name__)
                 self.outage = True
+                self.generation += 1
+            self._local_until = time.monotonic() + self.cooldown_s
             return local()
         if self.outage:
             logger.warning("Redis lock store reachable again")
             self.outage = False
+            self.generation += 1
             self.local = InMemoryLockStore()
         return result
 
@@ -92,19 +108,29 @@ class FallbackRedisLockStore(RedisLockStore):
     async def lock(self, conversation_id: str, lock_lifetime: float | None = None,
                    wait_time_in_seconds: float = 1) -> AsyncIterator[TicketLock]:
         """Promise: holds the conversation's lock for the block; never gives up waiting
-        because the lock vanished (expired, or Redis went away or came back)."""
+        because the lock vanished (expired, or Redis went away or came back), and holds
+        it for a whole lifetime from the moment its turn comes."""
         lifetime = lock_lifetime or self.lock_lifetime_s
-        ticket = self.issue_ticket(conversation_id, lifetime)
+        ticket, generation = self.issue_ticket(conversation_id, lifetime), self.generation
+        retakes = 0
         try:
             while True:
                 lock = self.get_lock(conversation_id)
-                if lock is None or not _holds(lock, ticket):  # vanished, or ours expired
+                if lock is None or generation != self.generation or not _holds(lock, ticket):
+                    if retakes:  # never spin: the store keeps losing the ticket
+                        await asyncio.sleep(wait_time_in_seconds)
+                    retakes += 1
                     ticket = self.issue_ticket(conversation_id, lifetime)
+                    generation = self.generation
                     continue
                 if not lock.is_locked(ticket):
                     break
                 await asyncio.sleep(wait_time_in_seconds)
                 self.update_lock(conversation_id)
+            for held in lock.tickets:  # time spent waiting does not count
+                if held.number == ticket:
+                    held.expires = time.time() + lifetime
+            self.save_lock(lock)
             yield lock
         finally:
             self.cleanup(conversation_id, ticket)

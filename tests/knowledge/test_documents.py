@@ -314,3 +314,22 @@ def test_html_page_furniture_is_dropped_before_conversion(tmp_path: Path) -> Non
     cleaned = clean(by_id(folder)["page"])
     assert [b.text for b in cleaned.blocks] == [
         "Hard water leaves a chalky layer inside the kettle."]
+
+
+def test_running_headers_and_footers_of_a_printed_page_are_dropped() -> None:
+    from knowledge.documents import _without_running_lines
+
+    def page(n: int, body: list[str]) -> list[tuple[str, float, float]]:
+        lines = ["11/29/26, 4:21 AM Descaling a Kettle | Test Kitchen", *body,
+                 f"file:///home/kettle.html {n}/3"]
+        return [(text, 800.0 - 20 * i, 12.0) for i, text in enumerate(lines)]
+
+    pages = [page(1, ["Hard water leaves scale.", "Scale slows heating."]),
+             page(2, ["Vinegar removes it.", "Rinse twice."]),
+             page(3, ["Boil once more.", "Hard water leaves scale."])]
+    kept = [[text for text, _, _ in lines] for lines in _without_running_lines(pages)]
+    assert kept == [["Hard water leaves scale.", "Scale slows heating."],
+                    ["Vinegar removes it.", "Rinse twice."],
+                    ["Boil once more.", "Hard water leaves scale."]]
+    one = [page(1, ["Only page."])]
+    assert _without_running_lines(one) == one  # a single page has nothing to compare

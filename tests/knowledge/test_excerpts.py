@@ -66,9 +66,21 @@ def test_a_list_too_long_to_quote_whole_gives_its_best_items_and_their_intro() -
     items = [(f"{sentence[:-1]}, which takes a little practice", "item") for sentence in LONG]
     text, spans = layout([(LONG[0], "sentence"), ("Steps:", "intro"), *items])
     excerpt = select(text, spans, np.array([0.1, 0.2, 0.2, 0.9, 0.3, 0.2, 0.1]))
-    assert excerpt.text == items[1][0]  # not the whole 90+-word list
-    first = select(text, spans, np.array([0.1, 0.2, 0.9, 0.2, 0.2, 0.2, 0.1]))
-    assert first.text.startswith("Steps:\n• ")  # the intro comes with the first item
+    assert excerpt.text == f"Steps:\n• {items[0][0]}\n• {items[1][0]}"  # not all 90+ words
+    assert text[excerpt.start:excerpt.end] == excerpt.text
+
+
+def test_an_item_is_never_quoted_without_the_line_that_gives_it_its_sense() -> None:
+    items = [(f"have had {thing} in the last few weeks or months", "item") for thing in
+             ("a fall", "a fever", "an operation", "an infection", "a scan", "a burn",
+              "a rash", "a cough")] + [("are pregnant", "item")]
+    text, spans = layout([(LONG[0], "sentence"), ("Do not use the machine if you:", "intro"),
+                          *items])
+    scores = np.full(len(spans), 0.1)
+    scores[-1] = 0.9  # "are pregnant", far down a list too long to quote whole
+    excerpt = select(text, spans, scores)
+    assert excerpt.text.startswith("Do not use the machine if you:")
+    assert excerpt.text.endswith("are pregnant")
 
 
 def test_sentence_scores_add_a_little_for_shared_words() -> None:

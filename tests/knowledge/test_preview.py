@@ -21,6 +21,8 @@ PAGE = """<html><body>
 def test_dropped_blocks_follow_the_raw_order_and_allow_a_cut_link() -> None:
     raw = ["Home", "Intro text. Visit our shop page", "Body", "Footer"]
     assert dropped_blocks(raw, ["Intro text.", "Body"]) == ["Home", "Footer"]
+    menu = ["Back pain menu", "Back pain", "Text."]  # a dropped line that starts like a kept one
+    assert dropped_blocks(menu, ["Back pain", "Text."]) == ["Back pain menu"]
 
 
 def test_preview_shows_metadata_debris_dropped_and_the_passages(tmp_path: Path) -> None:

@@ -40,6 +40,7 @@ def store() -> FallbackRedisLockStore:
     made = FallbackRedisLockStore(EndpointConfig(url="127.0.0.1", port=1, db=1,
                                                  key_prefix="pain"))
     made.red = FakeRedis()
+    made.cooldown_s = 0.0  # try Redis again on every call (the cool-down has its own test)
     return made
 
 
@@ -144,3 +145,61 @@ def test_the_lifetime_is_an_endpoint_setting_and_must_be_positive() -> None:
     assert FallbackRedisLockStore(endpoint).lock_lifetime_s == 7.0
     with pytest.raises(ValueError, match="lock_lifetime_s"):
         FallbackRedisLockStore(EndpointConfig(url="127.0.0.1", port=1, lock_lifetime_s=0))
+
+
+class ReadOnlyRedis(FakeRedis):
+    """Reads work, writes are refused (a replica after failover, a full disk)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def get(self, key: str) -> bytes | None:
+        self.reads += 1
+        return super().get(key)
+
+    def set(self, key: str, value: str) -> None:
+        from redis.exceptions import ReadOnlyError
+
+        raise ReadOnlyError("You can't write against a read only replica.")
+
+
+def test_a_redis_that_reads_but_cannot_write_is_left_alone_for_a_while() -> None:
+    made = FallbackRedisLockStore(EndpointConfig(url="127.0.0.1", port=1, db=1))
+    made.red = ReadOnlyRedis()
+    made.red.data["pain:lock:person-1"] = b'{"conversation_id": "person-1", "tickets": []}'
+
+    async def turn() -> None:
+        async with made.lock("person-1", wait_time_in_seconds=0.01):
+            pass
+
+    import threading
+
+    runner = threading.Thread(target=asyncio.run, args=(turn(),), daemon=True)
+    runner.start()
+    runner.join(5)
+    assert not runner.is_alive()  # it spun on the event loop for ever before
+    assert made.outage and made.red.reads <= 2  # memory only during the cool-down
+
+
+def test_a_ticket_served_after_a_wait_keeps_its_whole_lifetime(
+        store: FallbackRedisLockStore) -> None:
+    import time
+
+    store.lock_lifetime_s = 1.0
+    left: list[float] = []
+
+    async def first() -> None:
+        async with store.lock("person-1", wait_time_in_seconds=0.02):
+            await asyncio.sleep(0.6)
+
+    async def second() -> None:
+        await asyncio.sleep(0.05)
+        async with store.lock("person-1", wait_time_in_seconds=0.02) as lock:
+            left.append(max(t.expires for t in lock.tickets) - time.time())
+
+    async def both() -> None:
+        await asyncio.gather(first(), second())
+
+    asyncio.run(both())
+    assert left and left[0] > 0.9  # not the 0.4 s left of a lifetime counted from issue
