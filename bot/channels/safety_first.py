@@ -80,11 +80,16 @@ class LoopLag:
 
     lag = 0.0
     _task: asyncio.Task | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
     def start(cls) -> None:
-        if cls._task is None or cls._task.done():
-            cls._task = asyncio.ensure_future(cls._measure())
+        """Measure the running loop; a new loop starts from no lag (what an earlier,
+        closed loop measured says nothing about this one)."""
+        loop = asyncio.get_running_loop()
+        if cls._task is None or cls._task.done() or cls._loop is not loop:
+            cls._loop, cls.lag = loop, 0.0
+            cls._task = loop.create_task(cls._measure())
 
     @classmethod
     async def _measure(cls) -> None:

@@ -159,6 +159,9 @@ class ScriptedAgent:
 async def serve(channels: list[InputChannel], agent: Any) -> AsyncIterator[str]:
     """Mount the channels as Rasa does (``register`` under /webhooks/) on a free port."""
     Sanic.test_mode = True   # lets several apps start in one process (as sanic-testing does)
+    from bot.safety import detector
+
+    detector.shared().assess("hello")  # loaded before serving, as the real server warms up
     app = Sanic(f"channels_{uuid.uuid4().hex[:12]}", configure_logging=False)
     app.ctx.agent = agent
     register(channels, app, route="/webhooks/")

@@ -159,3 +159,16 @@ def test_the_lag_probe_sees_a_backlog_but_not_one_long_turn() -> None:
 
     assert asyncio.run(block(1, then_free_s=0.25)) < 0.5  # one long turn, then free
     assert asyncio.run(block(3)) > 0.5  # turn after turn: past capacity
+
+
+def test_a_new_event_loop_does_not_inherit_the_last_loops_lag() -> None:
+    async def measured_then_blocked() -> None:
+        safety_first.LoopLag.start()
+        safety_first.LoopLag.lag = 0.9  # what that loop last measured
+
+    async def fresh() -> float:
+        safety_first.LoopLag.start()
+        return safety_first.LoopLag.lag
+
+    asyncio.run(measured_then_blocked())
+    assert asyncio.run(fresh()) == 0.0  # a stale 0.9 turned a test's messages away
