@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -44,12 +45,14 @@ class LiveLibrary:
         return Retriever.open(self.index_dir, self.corpus_dir, self.embedder,
                               calibration=self.calibration)
 
-    def _manifest_stamp(self) -> tuple[int, int] | None:
+    def _manifest_stamp(self) -> str | None:
+        """A hash of the manifest's bytes (a file time can repeat within a clock tick
+        when two builds follow each other fast); None while there is none."""
         try:
-            found = (self.index_dir / "manifest.json").stat()
+            found = (self.index_dir / "manifest.json").read_bytes()
         except FileNotFoundError:
             return None  # no index, or a build under way
-        return found.st_mtime_ns, found.st_size
+        return hashlib.sha1(found).hexdigest()
 
     def current(self) -> Retriever:
         """The retriever to use now; starts a reload when the index was rebuilt."""
@@ -65,7 +68,7 @@ class LiveLibrary:
                     self._loading.start()
         return self.retriever
 
-    def _reload(self, stamp: tuple[int, int]) -> None:
+    def _reload(self, stamp: str) -> None:
         try:
             fresh = self._open()
         except Exception as error:  # noqa: BLE001 - any failure keeps the served library
