@@ -14,14 +14,15 @@ from pathlib import Path
 from knowledge.chunking import chunk_document, words
 from knowledge.cleaning import clean, clean_blocks
 from knowledge.documents import load_document, manifest_entry
-from knowledge.report import DEBRIS_SCORE, LONG_EXCERPT_WORDS, METADATA_FIELDS, debris_score
+from knowledge.report import (
+    DEBRIS_SCORE,
+    LONG_EXCERPT_WORDS,
+    METADATA_FIELDS,
+    debris_score,
+    shorten,
+)
 
 SHOWN_DROPPED = 40  # dropped blocks listed before "… and N more"
-
-
-def _short(text: str, limit: int = 100) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
 
 
 def dropped_blocks(raw_texts: list[str], kept_texts: list[str]) -> list[str]:
@@ -50,7 +51,7 @@ def preview(path: Path) -> list[str]:
     kept = clean_blocks(raw)
     dropped = dropped_blocks([b.text for b in raw.blocks], [b.text for b in kept])
     lines.append(f"read {len(raw.blocks)} blocks; cleaning dropped {len(dropped)}:")
-    lines += [f"  - {_short(text)}" for text in dropped[:SHOWN_DROPPED]]
+    lines += [f"  - {shorten(text, 100)}" for text in dropped[:SHOWN_DROPPED]]
     if len(dropped) > SHOWN_DROPPED:
         lines.append(f"  … and {len(dropped) - SHOWN_DROPPED} more")
     document = clean(raw)
@@ -66,5 +67,5 @@ def preview(path: Path) -> list[str]:
             text = document.text[unit.start:unit.end]
             mark = f"  [{words(text)} words: long]" if words(text) > LONG_EXCERPT_WORDS else ""
             note = "" if unit.kind == "sentence" else f" ({unit.kind})"
-            lines.append(f"    · {_short(text)}{note}{mark}")
+            lines.append(f"    · {shorten(text, 100)}{note}{mark}")
     return lines

@@ -85,7 +85,8 @@ def library_report(index: Index) -> LibraryReport:
         no_passages=sorted(set(index.sources) - searchable))
 
 
-def _short(text: str, limit: int = 90) -> str:
+def shorten(text: str, limit: int = 90) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[:limit - 1] + "…"
 
@@ -97,11 +98,11 @@ def render(report: LibraryReport) -> list[str]:
     if report.debris:
         lines.append("passages that look like page debris (add a rule to "
                      "knowledge/cleaning_rules.yml, or fix the document):")
-        lines += [f"  {doc}: {_short(text)!r} (score {score:.2f})"
+        lines += [f"  {doc}: {shorten(text)!r} (score {score:.2f})"
                   for score, doc, text in report.debris]
     if report.long_excerpts:
         lines.append(f"excerpt units over {LONG_EXCERPT_WORDS} words (hard to read as a quote):")
-        lines += [f"  {doc}: {n} words, {_short(text)!r}" for n, doc, text in report.long_excerpts]
+        lines += [f"  {doc}: {n} words, {shorten(text)!r}" for n, doc, text in report.long_excerpts]
     if report.duplicates:
         lines.append("documents with (nearly) the same text:")
         lines += [f"  {a} and {b} ({ratio:.0f}% alike)" for a, b, ratio in report.duplicates]
