@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
 CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
+# the labelled calibration's features (``calibrate.py``); a calibration names its own
 FEATURES = ("dense_top", "sentence_top", "lexical_top", "coverage", "unknown_terms",
             "unknown_rare", "out_of_scope")
 
@@ -32,11 +33,12 @@ class Signals:
     unknown_terms: float  # content words neither in the library nor repaired
     unknown_rare: float  # of those, words that are not everyday English either
     out_of_scope: float  # cosine to the closest out-of-scope example question
+    missing_subject: float = 0.0  # 1 when what the question is about is not in the library
     query_vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
-    def vector(self) -> list[float]:
-        """The scalar signals, in FEATURES order."""
-        return [getattr(self, name) for name in FEATURES]
+    def vector(self, features: tuple[str, ...] = FEATURES) -> list[float]:
+        """The scalar signals named by ``features``, in that order."""
+        return [getattr(self, name) for name in features]
 
     def design(self, embedding_scale: float) -> list[float]:
         """Scalar signals followed by the scaled query embedding: the model's inputs."""
@@ -44,9 +46,13 @@ class Signals:
         return self.vector() + extra
 
 
+SIGNAL_NAMES = frozenset(f.name for f in fields(Signals) if f.name != "query_vector")
+
+
 @dataclass(frozen=True)
 class Calibration:
-    """Logistic weights over FEATURES, an intercept, and the answerable threshold."""
+    """Logistic weights over ``features``, an intercept, and the answerable threshold.
+    Checked when built: every feature is a signal, one weight per feature."""
 
     weights: tuple[float, ...]
     intercept: float
@@ -54,16 +60,25 @@ class Calibration:
     embedding_weights: tuple[float, ...] = ()
     embedding_scale: float = 0.0
     embedding_model: str | None = None  # the embedder version the weights were fitted on
+    library_hash: str | None = None  # the library text it was fitted for (None: any)
+    features: tuple[str, ...] = FEATURES
+
+    def __post_init__(self) -> None:
+        unknown = [f for f in self.features if f not in SIGNAL_NAMES]
+        if unknown or len(self.weights) != len(self.features):
+            raise ValueError(f"a calibration needs one weight per signal; features "
+                             f"{self.features} (unknown: {unknown}), {len(self.weights)} weights")
 
     def probability(self, signals: Signals) -> float:
-        z = self.intercept + sum(w * x for w, x in zip(self.weights, signals.vector(), strict=True))
+        z = self.intercept + sum(w * x for w, x in zip(self.weights, signals.vector(self.features),
+                                                     strict=True))
         if self.embedding_weights and signals.query_vector is not None:
             z += self.embedding_scale * float(
                 np.dot(np.asarray(self.embedding_weights), signals.query_vector))
         return 1.0 / (1.0 + math.exp(-z))
 
     def to_dict(self, **extra) -> dict:
-        return {"features": list(FEATURES), "weights": list(self.weights),
+        return {"features": list(self.features), "weights": list(self.weights),
                 "intercept": self.intercept, "threshold": self.threshold, **extra}
 
 
@@ -77,10 +92,16 @@ def load_calibration(path: Path = CALIBRATION_PATH) -> Calibration:
     """The stored calibration, or the rough default when none has been fitted."""
     if not path.exists():
         return UNCALIBRATED
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if tuple(data["features"]) != FEATURES:
-        raise ValueError(f"{path} was fitted on features {data['features']}, not {FEATURES}; "
+    return from_dict(json.loads(path.read_text(encoding="utf-8")), path)
+
+
+def from_dict(data: dict, path: Path | str = "calibration") -> Calibration:
+    """A calibration from its stored dictionary (ValueError if fitted on other features)."""
+    if any(f not in SIGNAL_NAMES for f in data["features"]):
+        raise ValueError(f"{path} was fitted on features {data['features']}, not all of which "
+                         "are signals now; rebuild the index (`python -m knowledge build`) or "
                          "refit with `python -m knowledge eval --calibrate`")
     return Calibration(tuple(data["weights"]), float(data["intercept"]), float(data["threshold"]),
                        tuple(data.get("embedding_weights") or ()),
-                       float(data.get("embedding_scale") or 0.0), data.get("embedding_model"))
+                       float(data.get("embedding_scale") or 0.0), data.get("embedding_model"),
+                       data.get("library_hash"), tuple(data["features"]))

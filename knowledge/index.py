@@ -25,7 +25,8 @@ from knowledge.embedding import Embedder
 from knowledge.lexical import LexicalIndex
 from knowledge.schema import Passage, Source
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the answerable calibration is built with the index
+CALIBRATION_FILE = "calibration.json"
 _PIPELINE_MODULES = ("documents.py", "cleaning.py", "chunking.py", "lexical.py", "index.py")
 
 
@@ -47,6 +48,7 @@ class Index:
     sentence_vectors: np.ndarray
     dense: object  # faiss.Index over ``vectors``
     lexical: LexicalIndex
+    calibration: dict | None = None  # the answerable decision for this library (build time)
 
 
 def _digest(parts: list[bytes]) -> str:
@@ -120,6 +122,10 @@ def build(corpus_dir: Path, out_dir: Path, embedder: Embedder,
     index = Index(manifest, {d.source.id: d.source for d in docs}, texts,
                   [c.passage for c in chunks], [c.sentences for c in chunks], rows,
                   vectors, sentence_vectors, dense, lexical)
+    say("calibrating the answerable decision for this library")
+    from knowledge.library_calibration import for_library
+
+    index.calibration = for_library(index, embedder)
     say(f"writing {out_dir}")
     _write(index, chunks, Path(out_dir))
     return index
@@ -142,6 +148,8 @@ def _write(index: Index, chunks: list[Chunk], out: Path) -> None:
     np.save(out / "sentence_vectors.npy", index.sentence_vectors)
     faiss.write_index(index.dense, str(out / "dense.faiss"))
     index.lexical.save(out / "bm25")
+    (out / CALIBRATION_FILE).write_text(json.dumps(index.calibration, indent=2),
+                                        encoding="utf-8")
     # the manifest goes last: a folder without one is an unfinished build
     (out / "manifest.json").write_text(json.dumps(index.manifest, indent=2), encoding="utf-8")
 
@@ -160,7 +168,16 @@ def staleness(folder: Path, corpus_dir: Path, embedder: Embedder) -> list[str]:
     labels = {"format_version": "index format", "corpus_hash": "corpus",
               "rules_hash": "cleaning rules", "code_hash": "ingestion code",
               "model": "embedding model", "model_version": "embedding model version"}
-    return [f"{labels[k]} changed" for k in labels if manifest.get(k) != current[k]]
+    reasons = [f"{labels[k]} changed" for k in labels if manifest.get(k) != current[k]]
+    calibration = Path(folder) / CALIBRATION_FILE
+    if not reasons and not calibration.exists():
+        reasons.append("no calibration")
+    elif not reasons:
+        from knowledge.library_calibration import is_current
+
+        if not is_current(json.loads(calibration.read_text(encoding="utf-8"))):
+            reasons.append("labelled calibration refitted")
+    return reasons
 
 
 def load(folder: Path, corpus_dir: Path, embedder: Embedder) -> Index:
@@ -193,4 +210,5 @@ def load(folder: Path, corpus_dir: Path, embedder: Embedder) -> Index:
     return Index(manifest, sources, {d["source"]["id"]: d["text"] for d in docs},
                  passages, sentences, rows, vectors,
                  np.load(folder / "sentence_vectors.npy"), dense,
-                 LexicalIndex.load(folder / "bm25"))
+                 LexicalIndex.load(folder / "bm25"),
+                 json.loads((folder / CALIBRATION_FILE).read_text(encoding="utf-8")))

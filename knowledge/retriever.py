@@ -15,9 +15,9 @@ from typing import Literal, NamedTuple, get_args
 import numpy as np
 
 from knowledge import excerpts
-from knowledge.confidence import Calibration, Signals, load_calibration
+from knowledge.confidence import UNCALIBRATED, Calibration, Signals, from_dict, load_calibration
 from knowledge.embedding import Embedder
-from knowledge.index import Index, load
+from knowledge.index import Index, StaleIndexError, load
 from knowledge.lexical import BM25_SQUASH, squash, stopwords, terms, words
 from knowledge.query import (
     PreparedQuery,
@@ -93,7 +93,7 @@ class Retriever:
                  config: SearchConfig = DEFAULT_CONFIG, english: frozenset[str] | None = None):
         self.index = index
         self.embedder = embedder
-        self.calibration = calibration or load_calibration()
+        self.calibration = calibration or _calibration_of(index)
         fitted_dim = len(self.calibration.embedding_weights)
         if fitted_dim and fitted_dim != embedder.dim:
             raise ValueError(
@@ -326,6 +326,7 @@ class Retriever:
             unknown_terms=float(len(unknown)),
             unknown_rare=float(len(rare)),
             out_of_scope=self._out_of_scope(query_vector),
+            missing_subject=1.0 if self.missing_subject(q.original) else 0.0,
             query_vector=query_vector,
         )
 
@@ -405,6 +406,22 @@ class Retriever:
         vector = self.embedder.encode([prepare(query, None, self._repair).text])[0]
         order = np.argsort(-(self._topic_vectors @ vector))
         return [topics[i] for i in order[:n]]
+
+
+def _calibration_of(index: Index) -> Calibration:
+    """The calibration built with ``index`` for its library; an index made in memory
+    without one gets the stored labelled calibration only if it was fitted for this very
+    library, else the rough default."""
+    from knowledge.library_calibration import library_hash
+
+    digest = library_hash(index.documents)
+    if index.calibration is not None:
+        if index.calibration.get("library_hash") != digest:
+            raise StaleIndexError("the index's calibration was fitted for another library; "
+                                  "rebuild with `python -m knowledge build`")
+        return from_dict(index.calibration)
+    stored = load_calibration()
+    return stored if stored.library_hash == digest else UNCALIBRATED
 
 
 def _rrf(scores: np.ndarray) -> np.ndarray:

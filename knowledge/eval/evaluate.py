@@ -66,7 +66,12 @@ def main(index_dir: Path, corpus_dir: Path, calibrate_first: bool = False,
     report: dict = {"index": {k: retriever.index.manifest[k] for k in
                               ("passage_count", "corpus_hash", "model_version")}}
     if calibrate_first:
-        fitted = calibrate(retriever, dev, load_calibration_set())
+        from knowledge.library_calibration import library_hash, write_bank
+
+        labelled = load_calibration_set()
+        fitted = calibrate(retriever, dev, labelled)
+        fitted["library_hash"] = library_hash(retriever.index.documents)
+        write_bank(retriever, dev + labelled)
         CALIBRATION_PATH.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
         retriever.calibration = load_calibration()
         report["calibration"] = fitted
