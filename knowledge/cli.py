@@ -33,7 +33,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"index at {args.index} is up to date")
             return 0
         print(f"rebuilding index: {', '.join(reasons)}")
-    with tqdm(total=5, desc="building index", unit="step") as bar:
+    with tqdm(total=6, desc="building index", unit="step") as bar:
         def step(message: str) -> None:
             bar.set_postfix_str(message)
             bar.update(1)

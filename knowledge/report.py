@@ -29,6 +29,11 @@ LONG_EXCERPT_WORDS = 60  # an excerpt unit (sentence or list item) longer than t
 SAME_TEXT_RATIO = 90  # RapidFuzz ratio of two documents' cleaned texts
 METADATA_FIELDS = ("publisher", "author", "kind", "date", "url")
 LISTED = 5  # entries shown per list
+CALIBRATION_KINDS = {
+    "labelled": "the labelled calibration (this is the library it was labelled on)",
+    "transferable": "fitted for this library now (knowledge/library_calibration.py)",
+    "uncalibrated": "the rough default (too little to fit on: check the library)",
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class LibraryReport:
     duplicates: list[tuple[str, str, float]] = field(default_factory=list)
     no_metadata: list[str] = field(default_factory=list)  # doc ids
     no_passages: list[str] = field(default_factory=list)  # doc ids with nothing searchable
+    calibration: str = "none"  # how the answerable decision was made for this library
 
 
 def debris_score(text: str) -> float:
@@ -82,7 +88,8 @@ def library_report(index: Index) -> LibraryReport:
         long_excerpts=long_units[:LISTED], duplicates=duplicates[:LISTED],
         no_metadata=[doc for doc, source in sorted(index.sources.items())
                      if all(getattr(source, f) is None for f in METADATA_FIELDS)],
-        no_passages=sorted(set(index.sources) - searchable))
+        no_passages=sorted(set(index.sources) - searchable),
+        calibration=(index.calibration or {}).get("kind", "none"))
 
 
 def shorten(text: str, limit: int = 90) -> str:
@@ -94,7 +101,9 @@ def shorten(text: str, limit: int = 90) -> str:
 def render(report: LibraryReport) -> list[str]:
     """The report as printed lines."""
     lines = [f"library: {report.documents} documents, {report.passages} passages, "
-             f"{len(report.topics)} topics"]
+             f"{len(report.topics)} topics",
+             "answerable decision: "
+             + CALIBRATION_KINDS.get(report.calibration, report.calibration)]
     if report.debris:
         lines.append("passages that look like page debris (add a rule to "
                      "knowledge/cleaning_rules.yml, or fix the document):")

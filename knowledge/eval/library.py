@@ -61,7 +61,7 @@ def answerable_in(config: str, question: Question) -> bool | None:
             "c": question.label == "new"}[config]
 
 
-def _corpus(config: str, default: Path, extra: Path, into: Path) -> Path:
+def prepare_corpus(config: str, default: Path, extra: Path, into: Path) -> Path:
     """The corpus folder of ``config`` (copies, with one merged manifest)."""
     import yaml
 
@@ -122,7 +122,7 @@ def main(library_dir: Path, default_corpus: Path, out: Path | None = None,
     names = {"a": "default library", "b": "default + new documents", "c": "new documents alone"}
     with tempfile.TemporaryDirectory(prefix="library-eval-") as tmp:
         for config, name in names.items():
-            corpus = _corpus(config, Path(default_corpus), library_dir / "docs",
+            corpus = prepare_corpus(config, Path(default_corpus), library_dir / "docs",
                              Path(tmp) / config / "corpus")
             started = time.perf_counter()
             build(corpus, Path(tmp) / config / "index", embedder)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from knowledge.index import build
-from knowledge.report import DEBRIS_SCORE, debris_score, library_report, render
+from knowledge.report import (
+    CALIBRATION_KINDS,
+    DEBRIS_SCORE,
+    debris_score,
+    library_report,
+    render,
+)
 from tests.knowledge.knowledge_testkit import BICYCLE, BREAD, KETTLE, FakeEmbedder, write_corpus
 
 FURNITURE = "\n".join([
@@ -62,3 +68,13 @@ def test_a_clean_library_says_so(tiny_index) -> None:
     lines = render(library_report(load(folder, corpus, embedder)))
     assert lines[0].startswith("library: 3 documents")
     assert any("no metadata" in line for line in lines)  # the tiny corpus's kettle has none
+
+
+def test_the_report_says_how_the_answerable_decision_was_made(tiny_index) -> None:
+    from knowledge.index import load
+
+    folder, corpus, embedder = tiny_index
+    index = load(folder, corpus, embedder)
+    assert render(library_report(index))[1] == \
+        "answerable decision: " + CALIBRATION_KINDS[index.calibration["kind"]]
+    assert index.calibration["kind"] in ("transferable", "uncalibrated")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from knowledge.confidence import UNCALIBRATED
-from knowledge.eval.library import Question, _corpus, answerable_in, score
+from knowledge.eval.library import Question, answerable_in, prepare_corpus, score
 from knowledge.eval.settle_library import settle
 from knowledge.index import build
 from knowledge.retriever import Retriever
@@ -32,16 +32,16 @@ def test_what_is_answerable_depends_on_the_library() -> None:
 
 def test_the_three_libraries_merge_manifests(tmp_path: Path) -> None:
     default, extra = _folder(tmp_path)
-    merged = _corpus("b", default, extra / "docs", tmp_path / "b")
+    merged = prepare_corpus("b", default, extra / "docs", tmp_path / "b")
     names = sorted(p.name for p in merged.iterdir())
     assert names == ["bicycle.txt", "bread.txt", "kettle.txt", "manifest.yml"]
-    alone = _corpus("c", default, extra / "docs", tmp_path / "c")
+    alone = prepare_corpus("c", default, extra / "docs", tmp_path / "c")
     assert "bread.txt" not in {p.name for p in alone.iterdir()}
 
 
 def test_scores_count_hits_and_decisions(tmp_path: Path) -> None:
     default, extra = _folder(tmp_path)
-    corpus = _corpus("c", default, extra / "docs", tmp_path / "c")
+    corpus = prepare_corpus("c", default, extra / "docs", tmp_path / "c")
     build(corpus, tmp_path / "index", FakeEmbedder())
     retriever = Retriever.open(tmp_path / "index", corpus, FakeEmbedder(),
                                calibration=UNCALIBRATED)
