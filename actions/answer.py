@@ -127,7 +127,9 @@ def send_answer(dispatcher: CollectingDispatcher, domain: contract.DomainDict,
     """
     intro = with_openings(domain, contract.wording(domain, intro_response), openings)
     disclaimer = contract.wording(domain, "utter_disclaimer")
-    excerpts, sources = contract.cite(hits, known=known_sources)
+    excerpts, sources = contract.cite(
+        hits, known=known_sources,
+        sells_wording=contract.wording(domain, contract.SELLS_RESPONSE))
     answer_id = contract.new_answer_id()
     body = contract.payload(
         "answer", intro, excerpts=excerpts, sources=sources, disclaimer=disclaimer,

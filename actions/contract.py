@@ -56,24 +56,41 @@ def new_answer_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
-def source_entry(n: int, source: Any) -> dict[str, Any]:
-    """A numbered source as the contract lists it."""
+SELLS_RESPONSE = "utter_source_sells"  # "sells {treatment}", shown after a source's kind
+
+
+def source_note(kind: str | None, sells: str | None, sells_wording: str) -> str | None:
+    """What kind of document a source is and what its publisher sells, as one label
+    ("acupuncture clinic blog, sells acupuncture"); None when neither is known.
+    ``sells_wording`` is the domain's ``utter_source_sells`` with ``{treatment}``."""
+    parts = [kind] if kind else []
+    if sells:
+        parts.append(sells_wording.replace("{treatment}", sells))
+    return ", ".join(parts) or None
+
+
+def source_entry(n: int, source: Any, sells_wording: str) -> dict[str, Any]:
+    """A numbered source as the contract lists it, with its label (``source_note``)."""
     return {
         "n": n,
         "id": source.id,
         "title": source.title,
         "publisher": source.publisher,
         "url": source.url,
+        "kind": source.kind,
+        "sells": source.sells,
+        "label": source_note(source.kind, source.sells, sells_wording),
     }
 
 
-def cite(hits: Sequence[Any], first_n: int = 1,
-         known: Sequence[str] = ()) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def cite(hits: Sequence[Any], first_n: int = 1, known: Sequence[str] = (), *,
+         sells_wording: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Excerpts and sources for ``hits``: one citation number per distinct source.
 
     Sources already in ``known`` (cited earlier for the same question) keep their
     number, ``known[i]`` being number ``i + 1``; new sources are numbered from
-    ``first_n``. Returns (excerpts in hit order, the sources they cite by number).
+    ``first_n``; each is labelled with ``sells_wording`` (``source_note``). Returns
+    (excerpts in hit order, the sources they cite by number).
     """
     numbers = {source_id: i + 1 for i, source_id in enumerate(known)}
     next_n = max([first_n, *[n + 1 for n in numbers.values()]])
@@ -88,12 +105,13 @@ def cite(hits: Sequence[Any], first_n: int = 1,
         n = numbers[source.id]
         if source.id not in listed:
             listed.add(source.id)
-            sources.append(source_entry(n, source))
+            sources.append(source_entry(n, source, sells_wording))
         excerpts.append({
             "n": n,
             "text": hit.excerpt.text,
             "passage_id": hit.passage_id,
-            "source": {k: v for k, v in source_entry(n, source).items() if k != "n"},
+            "source": {k: v for k, v in source_entry(n, source, sells_wording).items()
+                       if k != "n"},
         })
     return excerpts, sorted(sources, key=lambda s: s["n"])
 
@@ -130,9 +148,10 @@ def excerpt_texts(excerpts: Sequence[dict[str, Any]]) -> list[str]:
 
 
 def source_label(entry: dict[str, Any]) -> str:
-    """``Title — Publisher — link`` with whatever is known."""
+    """``Title — Publisher — link (kind, sells X)`` with whatever is known."""
     parts = [entry["title"], entry.get("publisher"), entry.get("url")]
-    return " — ".join(p for p in parts if p)
+    note = f" ({entry['label']})" if entry.get("label") else ""
+    return " — ".join(p for p in parts if p) + note
 
 
 def sources_text(label: str, sources: Sequence[dict[str, Any]]) -> str:

@@ -12,6 +12,18 @@ from actions.more import send_plain
 HELPFUL_INTENT = "feedback_helpful"
 
 
+def source_titles(source_ids: list[str]) -> list[str]:
+    """The titles of the sources an answer quoted (an id the library no longer has is
+    kept as it is), for the clinic's review of unhelpful answers."""
+    from knowledge import get_source
+
+    titles = []
+    for source_id in source_ids:
+        source = get_source(source_id)
+        titles.append(source.title if source is not None else str(source_id))
+    return titles
+
+
 class ActionFeedback(Action):
     """Store the rating (no sender id) if ``privacy.record_feedback``; thank the user."""
 
@@ -26,7 +38,9 @@ class ActionFeedback(Action):
             return [SlotSet("last_reply_kind", "nothing_yet")]
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         review_log.record_feedback(answer_id, intent == HELPFUL_INTENT,
-                                   list(tracker.get_slot("last_passage_ids") or []))
+                                   list(tracker.get_slot("last_passage_ids") or []),
+                                   tracker.get_slot("last_question"),
+                                   source_titles(tracker.get_slot("last_source_ids") or []))
         send_plain(dispatcher, domain, "chitchat", "utter_feedback_thanks")
         # One rating per answer: a second "helpful" has nothing left to rate.
         return [SlotSet("last_answer_id", None), SlotSet("last_reply_kind", "feedback")]

@@ -121,8 +121,10 @@ def record_unanswered(question: str, suggested_topics: list[str],
     return True
 
 
-def record_feedback(answer_id: str, helpful: bool, passage_ids: list[str]) -> bool:
-    """Keep feedback on one answer with the passages it quoted, if the clinic wants it."""
+def record_feedback(answer_id: str, helpful: bool, passage_ids: list[str],
+                    question: str | None = None, sources: list[str] | None = None) -> bool:
+    """Keep feedback on one answer with the passages it quoted, the question it
+    answered (scrubbed) and the titles of its sources, if the clinic wants it."""
     if not settings.section("privacy").get("record_feedback"):
         return False
     append(FEEDBACK_FILE, {
@@ -130,5 +132,7 @@ def record_feedback(answer_id: str, helpful: bool, passage_ids: list[str]) -> bo
         "answer_id": answer_id,
         "rating": "helpful" if helpful else "not_helpful",
         "passage_ids": list(passage_ids),
+        "question": scrub(question) if question else None,
+        "sources": list(sources or []),
     })
     return True

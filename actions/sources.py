@@ -12,17 +12,17 @@ from actions import contract
 from actions.more import send_plain
 
 
-def full_entry(n: int, source: Any) -> dict[str, Any]:
+def full_entry(n: int, source: Any, sells_wording: str) -> dict[str, Any]:
     """A numbered source with every detail the document states."""
-    entry = contract.source_entry(n, source)
-    entry.update(author=source.author, kind=source.kind, date=source.date)
+    entry = contract.source_entry(n, source, sells_wording)
+    entry.update(author=source.author, date=source.date)
     return entry
 
 
 def full_text(entry: dict[str, Any], source: Any) -> str:
-    """``[1] Title — Author, Publisher — date — link (kind)``, as far as known."""
-    kind = f" ({entry['kind']})" if entry.get("kind") else ""
-    return f"[{entry['n']}] {source.citation()}{kind}"
+    """``[1] Title — Author, Publisher — date — link (kind, sells X)``, as far as known."""
+    label = f" ({entry['label']})" if entry.get("label") else ""
+    return f"[{entry['n']}] {source.citation()}{label}"
 
 
 class ActionSources(Action):
@@ -40,12 +40,13 @@ class ActionSources(Action):
 
         from knowledge import get_source
 
+        sells_wording = contract.wording(domain, contract.SELLS_RESPONSE)
         entries, lines = [], []
         for n, source_id in enumerate(source_ids, start=1):
             source = get_source(source_id)
             if source is None:  # the library changed since the answer was given
                 continue
-            entry = full_entry(n, source)
+            entry = full_entry(n, source, sells_wording)
             entries.append(entry)
             lines.append(full_text(entry, source))
         intro = contract.wording(domain, "utter_sources_intro")

@@ -289,6 +289,17 @@ def read_blocks(path: Path, text: str | None) -> list[Block]:
     return _text_blocks(text)
 
 
+def _sells(meta: dict, path: Path) -> str | None:
+    """The manifest's ``sells``: a non-empty text, or null / false for "shows no sale"."""
+    value = meta.get("sells")
+    if value is None or value is False:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise CorpusError(f"{path.name}: 'sells' names what the publisher sells (text) or is "
+                          f"null, not {value!r}")
+    return value.strip()
+
+
 def _source(doc_id: str, meta: dict, path: Path, blocks: list[Block]) -> Source:
     title = meta.get("title")
     if not title and meta.get("topic"):
@@ -306,6 +317,7 @@ def _source(doc_id: str, meta: dict, path: Path, blocks: list[Block]) -> Source:
         date=str(date) if date is not None else None,
         url=meta.get("url"),
         path=path.name,
+        sells=_sells(meta, path),
     )
 
 

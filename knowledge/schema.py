@@ -18,6 +18,9 @@ class Source:
     date: str | None = None
     url: str | None = None
     path: str | None = None
+    # what the publisher sells of the treatment the document discusses, as the
+    # document itself shows it ("acupuncture"); None when it shows no such sale
+    sells: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

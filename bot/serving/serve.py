@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from bot import settings
+from bot.review import settings as review_settings
 from bot.safety import helplines
 from bot.serving import retention, watchdog
 from bot.serving.stack import (
@@ -80,6 +81,11 @@ def serve(args: argparse.Namespace) -> int:
             print("server.enable_api is true but RASA_API_TOKEN is not set; refusing to start.",
                   file=sys.stderr)
             return 2
+    try:
+        review = review_settings.load()
+    except review_settings.ReviewSettingsError as exc:
+        print(f"{exc}.", file=sys.stderr)
+        return 2
     paths = rasa_paths()
     days = privacy.get("retention_days")
     days = 30.0 if days is None else float(days)
@@ -115,6 +121,8 @@ def serve(args: argparse.Namespace) -> int:
         print(f"Ready in {time.monotonic() - started:.1f} s. Logs: {data_dir / 'logs'}")
         for label, url in channel_urls(base, paths["credentials"]):
             print(f"  {label:<16} {url}")
+        if review.enabled:
+            print(f"  {'review page':<16} {base}/webhooks/review/ (login required)")
         dog = watchdog_for(stack, server_cfg)
         health = status_page(dog, args.health_port)
         warn_about_helplines()

@@ -212,6 +212,7 @@
         : el("span", { className: "pa-source-title", text: src.title || "" });
       var parts = [el("span", { className: "pa-source-n", text: "[" + n + "] " }), title];
       if (src.publisher) parts.push(document.createTextNode(" \u2014 " + src.publisher));
+      if (src.label) parts.push(el("span", { className: "pa-source-label", text: " (" + src.label + ")" }));
       if (url && opts.plainSources) parts.push(el("span", { className: "pa-source-url", text: " " + url }));
       return el("li", { id: turnId + "-src-" + n, tabindex: "-1" }, parts);
     });

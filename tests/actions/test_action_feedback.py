@@ -9,7 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.feedback import ActionFeedback
 from tests.actions.actions_testkit import customs, make_tracker, slots_of, wording
 
-ANSWERED = {"last_answer_id": "a1b2c3", "last_passage_ids": ["doc#1", "doc#2"]}
+ANSWERED = {"last_answer_id": "a1b2c3", "last_passage_ids": ["doc#1", "doc#2"],
+            "last_question": "my name is Joan, why does my back still hurt?",
+            "last_source_ids": ["neuroplasticity-back-pain", "gone-from-the-library"]}
 
 
 def run(domain, intent, **slots):
@@ -35,6 +37,10 @@ def test_helpful_and_not_helpful_are_stored(domain, data_dir) -> None:
     for record in stored:
         assert record["answer_id"] == "a1b2c3"
         assert record["passage_ids"] == ["doc#1", "doc#2"]
+        assert record["question"] == "my name is [name], why does my back still hurt?"
+        assert record["sources"] == [
+            "Neuroplasticity and Back Pain: Why Your Nervous System Matters More Than You "
+            "Think", "gone-from-the-library"]
         assert "action-test-sender" not in json.dumps(record)
 
 

@@ -82,6 +82,10 @@ def test_sources_give_full_details_in_citation_order(domain, data_dir) -> None:
         assert entry["title"] == source.title and entry["author"] == source.author
         assert entry["publisher"] == source.publisher and entry["url"] == source.url
         assert f"[{entry['n']}] {source.citation()}" in plain
+        assert (entry["kind"], entry["sells"]) == (source.kind, source.sells)
+        if entry["label"]:  # "acupuncture clinic blog, sells acupuncture"
+            assert entry["label"].startswith(source.kind or "")
+            assert f"({entry['label']})" in plain
     assert slots_of(events)["last_reply_kind"] == "sources"
 
 

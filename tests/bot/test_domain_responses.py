@@ -21,7 +21,7 @@ ACTION_WORDING = {
     "utter_ask_clinician", "utter_no_answer_recorded", "utter_no_question_yet",
     "utter_no_more", "utter_sources_intro", "utter_first_contact",
     "utter_topics_intro", "utter_feedback_thanks", "utter_feedback_nothing_to_rate",
-    "utter_decline_related", "utter_message_cut",
+    "utter_decline_related", "utter_message_cut", "utter_source_sells",
 }
 
 

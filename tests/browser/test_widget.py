@@ -84,6 +84,8 @@ def test_question_shows_cited_excerpts_and_survives_navigation(watch, web_bot):
     assert sources.count() == len(custom["sources"]) >= 1
     for i, source in enumerate(custom["sources"]):
         assert source["title"] in sources.nth(i).inner_text()
+        if source.get("label"):  # "acupuncture clinic blog, sells acupuncture"
+            assert f"({source['label']})" in sources.nth(i).inner_text()
         links = sources.nth(i).locator("a")
         if (source.get("url") or "").startswith("https:"):
             assert links.get_attribute("rel") == "noopener noreferrer"

@@ -302,6 +302,24 @@ def test_default_corpus_sources_match_the_manifest() -> None:
         "Untitled article (topic: neuroplastic pain)")
     assert docs["neuroplasticity-back-pain"].source.date == "2026-01-30"
     assert all(d.source.url is None for d in docs.values())
+    assert {i: d.source.sells for i, d in docs.items()} == {
+        "nervous-system-role": "acupuncture",
+        "nervous-system-connection": "products through affiliate links",
+        "acupuncture-persistent-pain": None,
+        "neuroplastic-pain": None,
+        "neuroplasticity-back-pain": "chiropractic care"}
+
+
+def test_sells_is_text_or_null_and_anything_else_stops_the_build(tmp_path: Path) -> None:
+    folder = write_corpus(tmp_path / "c", {"a.txt": "One.\n", "b.txt": "Two.\n"},
+                          [{"file": "a.txt", "sells": " acupuncture "},
+                           {"file": "b.txt", "sells": False}])
+    assert [d.source.sells for d in load_corpus(folder)] == ["acupuncture", None]
+    for bad in ("", 3, ["acupuncture"]):
+        folder = write_corpus(tmp_path / f"bad{bad!r}", {"a.txt": "One.\n"},
+                              [{"file": "a.txt", "sells": bad}])
+        with pytest.raises(CorpusError, match="'sells'"):
+            load_corpus(folder)
 
 
 def test_html_page_furniture_is_dropped_before_conversion(tmp_path: Path) -> None:

@@ -220,6 +220,18 @@ def test_api_without_a_token_refuses_to_start(tmp_path: Path) -> None:
     assert "Starting" not in out.stdout
 
 
+def test_review_page_on_without_its_login_refuses_to_start(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAIN_REVIEW_")}
+    env.update(PAIN_REVIEW_PAGE="on", PAIN_REVIEW_USERNAME="clinician",
+               PAIN_SERVER_DATA_DIR=str(tmp_path))
+    out = subprocess.run([sys.executable, "-m", "bot.serving.serve", "--rasa-port",
+                          str(stack.free_port()), "--action-port", str(stack.free_port())],
+                         cwd=stack.ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2, out
+    assert "review.password_hash" in out.stderr
+    assert "Starting" not in out.stdout
+
+
 def test_start_warns_loudly_without_a_country(monkeypatch, capsys) -> None:
     from bot import settings
 
