@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.settings import DEFAULT_LIBRARY
 from tests.knowledge.knowledge_testkit import (
     BICYCLE,
     BREAD,
-    DEFAULT_CORPUS,
     KETTLE,
     FakeEmbedder,
     write_corpus,
@@ -71,7 +71,7 @@ def default_index_dir(tmp_path_factory: pytest.TempPathFactory, real_embedder) -
     from knowledge.index import build
 
     out = tmp_path_factory.mktemp("default-index")
-    build(DEFAULT_CORPUS, out, real_embedder)
+    build(DEFAULT_LIBRARY, out, real_embedder)
     return out
 
 
@@ -79,12 +79,12 @@ def default_index_dir(tmp_path_factory: pytest.TempPathFactory, real_embedder) -
 def default_retriever(default_index_dir: Path, real_embedder):
     from knowledge.retriever import Retriever
 
-    return Retriever.open(default_index_dir, DEFAULT_CORPUS, real_embedder)
+    return Retriever.open(default_index_dir, DEFAULT_LIBRARY, real_embedder)
 
 
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Path:
     """A private copy of the default corpus folder."""
     dest = tmp_path / "default-corpus"
-    shutil.copytree(DEFAULT_CORPUS, dest)
+    shutil.copytree(DEFAULT_LIBRARY, dest)
     return dest
