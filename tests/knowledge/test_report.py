@@ -62,3 +62,17 @@ def test_a_clean_library_says_so(tiny_index) -> None:
     lines = render(library_report(load(folder, corpus, embedder)))
     assert lines[0].startswith("library: 3 documents")
     assert any("no metadata" in line for line in lines)  # the tiny corpus's kettle has none
+
+
+def test_the_clinic_library_is_indexed_and_every_document_is_searchable() -> None:
+    """The library the settings name (``make index`` built it), whatever a clinic put in
+    it: its index is current for the served model and no document is left unsearchable."""
+    from knowledge.embedding import MiniLMEmbedder
+    from knowledge.retriever import Retriever
+    from knowledge.settings import load_settings
+
+    settings = load_settings()
+    index = Retriever.open(settings.index_dir, settings.corpus_dir, MiniLMEmbedder()).index
+    report = library_report(index)
+    assert report.documents >= 1 and report.passages >= report.documents, report
+    assert report.no_passages == [], f"nothing searchable in {report.no_passages}"
