@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from knowledge.settings import load_settings
+from knowledge.settings import DEFAULT_LIBRARY, load_settings
 
 
 def _embedder(progress: bool = False):
@@ -96,7 +96,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.library is not None:
         from knowledge.eval.library import main as evaluate_library
 
-        return evaluate_library(args.library, args.corpus, out=args.out, part=args.part)
+        return evaluate_library(args.library, DEFAULT_LIBRARY, out=args.out, part=args.part)
     from knowledge.eval.evaluate import main as evaluate
 
     return evaluate(args.index, args.corpus, calibrate_first=args.calibrate, out=args.out)

@@ -3,7 +3,8 @@
 The base model was trained on web text, where a question and its answer share words;
 patients ask "why does my pain move around" of an article that says "different pain
 locations". ``fine_tune`` teaches it that mapping from the training bank
-(``knowledge/training/*.jsonl``: questions written blind from the default library, each
+(``knowledge/training/*.jsonl``: questions written blind from the default library,
+``knowledge/default_library``, a frozen copy of the library the project ships; each
 with the verbatim sentences that answer it), with in-batch negatives: each question is
 pulled towards the passage that holds its evidence and the evidence sentence itself,
 and away from the other passages and sentences of its batch. The result is exported
@@ -27,10 +28,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.settings import REPO_ROOT
+from knowledge.settings import DEFAULT_LIBRARY, REPO_ROOT
 
 BANK_DIR = REPO_ROOT / "knowledge" / "training"
-DEFAULT_CORPUS = REPO_ROOT / "knowledge" / "corpus"
 FOLDER_PREFIX = "retrieval-MiniLM-"
 FINGERPRINT_FILE = "fingerprint.json"
 
@@ -103,7 +103,7 @@ def pairs(bank: list[dict], passage_texts: list[str]) -> list[Pair]:
     return list(found.values())
 
 
-def default_passages(corpus_dir: Path = DEFAULT_CORPUS) -> list[str]:
+def default_passages(corpus_dir: Path = DEFAULT_LIBRARY) -> list[str]:
     """The default library's content passages, as the index embeds them."""
     from knowledge.chunking import chunk_corpus
     from knowledge.index import clean_corpus, embedding_text
@@ -113,7 +113,7 @@ def default_passages(corpus_dir: Path = DEFAULT_CORPUS) -> list[str]:
 
 
 def fingerprint(base_version: str, settings: TrainingSettings = SETTINGS,
-                bank_dir: Path = BANK_DIR, corpus_dir: Path = DEFAULT_CORPUS) -> str:
+                bank_dir: Path = BANK_DIR, corpus_dir: Path = DEFAULT_LIBRARY) -> str:
     """What the fine-tuned model is made from, hashed (16 hex digits)."""
     h = hashlib.sha256()
     h.update(base_version.encode())
@@ -208,7 +208,7 @@ def ensure(cache_dir: Path, base_version: str, exclude_docs: frozenset[str] = fr
     passage_texts = default_passages()
     training = pairs(read_bank(exclude_docs=exclude_docs), passage_texts)
     if not training:
-        raise ValueError(f"the training bank in {BANK_DIR} matches no passage of {DEFAULT_CORPUS}")
+        raise ValueError(f"the training bank in {BANK_DIR} matches no passage of {DEFAULT_LIBRARY}")
     print(f"training the retrieval model on {len(training)} question-passage pairs "
            "(once; a few minutes)", file=sys.stderr)
     staging = fine_tune(training, passage_texts, folder, settings)

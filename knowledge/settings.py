@@ -16,6 +16,11 @@ from typing import Literal, get_args
 from bot import settings
 
 REPO_ROOT = settings.REPO_ROOT
+# The library the project ships, frozen: its evaluation sets (knowledge/eval/data) and the
+# retrieval model's training bank (knowledge/training) were written against these files.
+# The clinic's library (``corpus_dir``, knowledge/corpus) starts as a copy of it and is
+# the clinic's to change; this one is not.
+DEFAULT_LIBRARY = REPO_ROOT / "knowledge" / "default_library"
 
 
 # the knowledge layer's embedding model: all-MiniLM-L6-v2 fine-tuned for patient questions

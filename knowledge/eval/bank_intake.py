@@ -52,10 +52,10 @@ def quotable_texts() -> dict[str, list[str]]:
     """Document id -> the default library's content passages, with every promotional
     sentence blanked out: what an answer can quote."""
     from knowledge.chunking import chunk_corpus
-    from knowledge.finetune import DEFAULT_CORPUS
     from knowledge.index import clean_corpus
+    from knowledge.settings import DEFAULT_LIBRARY
 
-    docs = clean_corpus(DEFAULT_CORPUS)
+    docs = clean_corpus(DEFAULT_LIBRARY)
     texts = {d.source.id: d.text for d in docs}
     found: dict[str, list[str]] = {}
     for chunk in chunk_corpus(docs):

@@ -32,8 +32,9 @@ from pathlib import Path
 
 import yaml
 
+from knowledge.settings import DEFAULT_LIBRARY
+
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_CORPUS = REPO / "knowledge" / "corpus"
 REPORT = REPO / "reports" / "bench_knowledge.json"
 SCALES = (1, 10, 100)
 SEED = 20240601
@@ -52,7 +53,7 @@ def _library_pieces() -> tuple[list[str], list[str], int]:
     from knowledge.chunking import chunk_corpus
     from knowledge.index import clean_corpus
 
-    docs = clean_corpus(DEFAULT_CORPUS)
+    docs = clean_corpus(DEFAULT_LIBRARY)
     texts = {d.source.id: d.text for d in docs}
     chunks = [c for c in chunk_corpus(docs) if c.passage.kind == "content"]
     sentences = sorted({texts[c.passage.doc_id][s.start:s.end] for c in chunks
@@ -84,9 +85,9 @@ def _marker(n: int) -> str:
 def make_corpus(scale: int, folder: Path) -> dict:
     """The default library plus synthetic documents, about ``scale`` times its passages."""
     folder.mkdir(parents=True, exist_ok=True)
-    for path in DEFAULT_CORPUS.iterdir():
+    for path in DEFAULT_LIBRARY.iterdir():
         shutil.copy(path, folder / path.name)
-    manifest = yaml.safe_load((DEFAULT_CORPUS / "manifest.yml").read_text(encoding="utf-8"))
+    manifest = yaml.safe_load((DEFAULT_LIBRARY / "manifest.yml").read_text(encoding="utf-8"))
     sentences, headings, base_passages = _library_pieces()
     rng = random.Random(SEED + scale)
     per_doc = SECTIONS_PER_DOCUMENT * PARAGRAPHS_PER_SECTION
@@ -246,7 +247,7 @@ def _run_worker(mode: str, corpus: Path, index: Path) -> dict:
 
 def bench(scale: int, work: Path) -> dict:
     if scale == 1:
-        corpus, extra = DEFAULT_CORPUS, {"synthetic_documents": 0, "synthetic_paragraphs": 0}
+        corpus, extra = DEFAULT_LIBRARY, {"synthetic_documents": 0, "synthetic_paragraphs": 0}
     else:
         corpus = work / f"corpus_x{scale}"
         extra = make_corpus(scale, corpus)

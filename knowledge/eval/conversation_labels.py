@@ -18,15 +18,15 @@ from pathlib import Path
 import yaml
 
 from knowledge.documents import normalise
+from knowledge.settings import DEFAULT_LIBRARY
 
 HERE = Path(__file__).parent
 DATA = HERE / "data" / "conversations"
-CORPUS = HERE.parent / "corpus"
 SETS = {"test": ("test_a", "test_b"), "tune": ("tune",)}
 EXPECT = ("answer", "decline", "not_covered", "chat")
 
 
-def library_texts(corpus: Path = CORPUS) -> dict[str, str]:
+def library_texts(corpus: Path = DEFAULT_LIBRARY) -> dict[str, str]:
     """Document id -> normalised raw text of the default library."""
     manifest = yaml.safe_load((corpus / "manifest.yml").read_text(encoding="utf-8"))
     return {d["id"]: normalise((corpus / d["file"]).read_text(encoding="utf-8"))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from knowledge.documents import normalise
 from knowledge.index import clean_corpus
-from knowledge.settings import load_settings
+from knowledge.settings import DEFAULT_LIBRARY
 
 
 def _lines(path: Path) -> list[dict]:
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
     args = parser.parse_args(argv)
-    settled, summary = settle(args.folder, load_settings().corpus_dir)
+    settled, summary = settle(args.folder, DEFAULT_LIBRARY)
     (args.folder / "questions.jsonl").write_text(
         "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in settled), encoding="utf-8")
     (args.folder / "settlement.json").write_text(json.dumps(summary, indent=2) + "\n",

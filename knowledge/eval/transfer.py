@@ -22,6 +22,7 @@ from knowledge.embedding import MODEL_PACKAGE, MiniLMEmbedder, OnnxMiniLM, defau
 from knowledge.eval.evidence import overlaps
 from knowledge.index import build
 from knowledge.retriever import Retriever
+from knowledge.settings import DEFAULT_LIBRARY
 
 CONVERSATIONS = Path(__file__).parent / "data" / "conversations"
 
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--doc", action="append", help="only these documents (repeatable)")
     args = parser.parse_args(argv)
-    corpus, cache = finetune.DEFAULT_CORPUS, default_cache_dir()
+    corpus, cache = DEFAULT_LIBRARY, default_cache_dir()
     turns = answer_turns()
     docs = args.doc or sorted({e["doc"] for _, _, ev in turns for e in ev})
     base_version = f"{MODEL_PACKAGE}=={version(MODEL_PACKAGE)}"

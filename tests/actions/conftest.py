@@ -1,6 +1,7 @@
 """Fixtures for the action tests: the real domain wording, trackers, a private data dir.
 
-The actions run against the real knowledge layer (``knowledge/index`` must be built).
+The actions run against the real knowledge layer, serving the frozen default library
+indexed into a temporary folder (tests/conftest.py), whatever the clinic's library is.
 """
 
 from __future__ import annotations
@@ -13,8 +14,16 @@ import pytest
 import yaml
 
 from bot import settings
+from tests.library_testkit import IndexedLibrary, serving
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="package", autouse=True)
+def serves_default_library(default_library: IndexedLibrary) -> Iterator[IndexedLibrary]:
+    """Every action test (and an action server one starts) searches the default library."""
+    with serving(default_library) as library:
+        yield library
 
 
 @pytest.fixture(scope="session")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from actions import contract
 from knowledge.schema import Excerpt, Hit, Passage, Source
+from knowledge.settings import DEFAULT_LIBRARY
 
-CORPUS = Path(__file__).resolve().parents[2] / "knowledge" / "corpus"
 SELLS = "sells {treatment}"
 
 
 def corpus_hit(doc_id: str, filename: str, sentence_no: int) -> Hit:
-    """A hit whose excerpt is a real sentence from the library (never invented text)."""
-    text = (CORPUS / filename).read_text(encoding="utf-8")
+    """A hit whose excerpt is a real sentence from the default library (never invented
+    text)."""
+    text = (DEFAULT_LIBRARY / filename).read_text(encoding="utf-8")
     sentence = [line for line in text.splitlines() if line.strip()][sentence_no].strip()
     start = text.index(sentence)
     passage = Passage(id=f"{doc_id}#{sentence_no}", doc_id=doc_id, title=doc_id,
@@ -73,7 +72,7 @@ def test_each_source_is_labelled_with_its_kind_and_what_its_publisher_sells() ->
 
 
 def test_a_quote_with_blank_lines_stays_one_message() -> None:
-    text = (CORPUS / "000_889a8a9f41005faa.txt").read_text(encoding="utf-8")
+    text = (DEFAULT_LIBRARY / "000_889a8a9f41005faa.txt").read_text(encoding="utf-8")
     start = text.index("A key concept")
     quote = text[start:text.index("Minor inputs", start)].strip()
     quote = quote.replace("\n", "\n\n")  # as cleaned documents keep paragraphs

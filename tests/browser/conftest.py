@@ -3,8 +3,9 @@
 The stack is started once per session with ``bot.bot_stack.start_stack`` (the same code as
 ``make run``) on free ports, with a temporary credentials file holding the REST channel
 (the supervisor's readiness check and warm-up use it) and ``bot.channels.web.WebChannel``.
-When ``tests/data/hostile_corpus/`` exists, the library is the default corpus plus those
-documents, indexed into a temporary folder, so planted markup can reach the widget.
+The library is the frozen default library (tests/conftest.py) or, when
+``tests/data/hostile_corpus/`` exists, the default library plus those documents, indexed
+into a temporary folder, so planted markup can reach the widget; never the clinic's.
 
 Chromium is Debian's (``/usr/bin/chromium``, or ``PAIN_CHROMIUM``), never a download:
 run ``tests/install_browser.sh`` (``make browser-deps``) if it is missing.
@@ -14,9 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +23,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tests.library_testkit import build, merged_library
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -88,36 +88,16 @@ def hostile_corpus() -> HostileCorpus:
     return corpus
 
 
-def _merged_corpus(extra: Path, out: Path) -> Path:
-    """The default corpus plus the documents in ``extra`` (manifests concatenated)."""
-    default = ROOT / "knowledge" / "corpus"
-    out.mkdir(parents=True)
-    documents: list[dict[str, Any]] = []
-    for folder in (default, extra):
-        manifest = folder / "manifest.yml"
-        if manifest.exists():
-            documents += (yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}).get(
-                "documents", [])
-        for path in folder.iterdir():
-            if path.is_file() and path.name not in ("manifest.yml", "probe.yml"):
-                shutil.copy2(path, out / path.name)
-    (out / "manifest.yml").write_text(yaml.safe_dump({"documents": documents}), encoding="utf-8")
-    return out
-
-
-def _library_env(tmp: Path) -> dict[str, str]:
+def _library_env(tmp: Path, request: pytest.FixtureRequest) -> dict[str, str]:
     """Environment overrides pointing the knowledge layer at the test library."""
     if _hostile_corpus() is None:
-        return {}
-    corpus = _merged_corpus(HOSTILE_DIR, tmp / "corpus")
-    index = tmp / "index"
-    subprocess.run([sys.executable, "-m", "knowledge", "--corpus", str(corpus), "--index",
-                    str(index), "build"], cwd=ROOT, check=True, env={**os.environ, **OFFLINE_ENV})
-    return {"PAIN_KNOWLEDGE_CORPUS_DIR": str(corpus), "PAIN_KNOWLEDGE_INDEX_DIR": str(index)}
+        return request.getfixturevalue("default_library").env
+    return build(merged_library(tmp / "corpus", HOSTILE_DIR), tmp / "index").env
 
 
 @pytest.fixture(scope="session")
-def web_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebBot]:
+def web_bot(tmp_path_factory: pytest.TempPathFactory,
+            request: pytest.FixtureRequest) -> Iterator[WebBot]:
     """The real action server and Rasa server, with the web channel, on free ports."""
     from bot.serving import stack as bot_stack
 
@@ -131,7 +111,7 @@ def web_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebBot]:
          "bot.channels.web.WebChannel": {"allowed_origins": "*"}}),
         encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
-        for name, value in {**OFFLINE_ENV, **_library_env(tmp),
+        for name, value in {**OFFLINE_ENV, **_library_env(tmp, request),
                             "RASA_CREDENTIALS": str(credentials)}.items():
             mp.setenv(name, value)
         try:

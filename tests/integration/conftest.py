@@ -1,9 +1,11 @@
 """The real stack for end-to-end tests: action server + Rasa on free loopback ports.
 
-``bot_client`` talks to a healthy stack (started once per test session); ``down_client``
+``bot_client`` talks to a healthy stack (started once for this package); ``down_client``
 to a Rasa server whose action endpoint points at a closed port (started once per
 module that asks for it). Both use a temporary data dir, so their tracker store,
-logs and review files never touch ``var/``.
+logs and review files never touch ``var/``. Every server these tests start, and the
+knowledge layer in this process, serve the frozen default library indexed into a
+temporary folder (tests/conftest.py), whatever the clinic's library is.
 """
 
 from __future__ import annotations
@@ -17,22 +19,18 @@ from typing import Any
 import pytest
 import requests
 
-from bot import settings
 from bot.serving import stack as bot_stack
+from tests.library_testkit import IndexedLibrary, serving
 
 KINDS = {"answer", "no_answer", "declined", "red_flag", "crisis", "check_in", "chitchat",
          "not_understood"}
 
 
-def _require_artefacts() -> None:
-    """Fail (never skip) when the trained model or the search index is missing."""
+def _require_model() -> None:
+    """Fail (never skip) when the trained model is missing."""
     model = bot_stack.rasa_paths()["model"]
-    index_dir = settings.resolve_path(settings.section("knowledge").get("index_dir")
-                                      or "knowledge/index")
-    missing = [str(p) for p in (model, index_dir / "manifest.json") if not p.exists()]
-    if missing:
-        pytest.fail(f"Missing {', '.join(missing)}: run `make model index` first.",
-                    pytrace=False)
+    if not model.exists():
+        pytest.fail(f"Missing {model}: run `make model` first.", pytrace=False)
 
 
 class Client:
@@ -93,7 +91,7 @@ def squash(text: str) -> str:
 
 
 def _start(tmp: Path, **kwargs: Any) -> Iterator[bot_stack.Stack]:
-    _require_artefacts()
+    _require_model()
     try:
         stack = bot_stack.start_stack(bot_stack.free_port(), bot_stack.free_port(), tmp, **kwargs)
     except bot_stack.StackError as exc:
@@ -122,13 +120,21 @@ def no_seeded_personal_data_in_any_log(tmp_path_factory: pytest.TempPathFactory)
     assert not leaks, "personal data in logs:\n" + "\n".join(leaks)
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bot_stack.Stack]:
+@pytest.fixture(scope="package", autouse=True)
+def serves_default_library(default_library: IndexedLibrary) -> Iterator[IndexedLibrary]:
+    """The settings name the default library for every test here and each server started."""
+    with serving(default_library) as library:
+        yield library
+
+
+@pytest.fixture(scope="package")
+def stack(tmp_path_factory: pytest.TempPathFactory,
+          serves_default_library: IndexedLibrary) -> Iterator[bot_stack.Stack]:
     """The real action server and Rasa server, with a fresh data dir."""
     yield from _start(tmp_path_factory.mktemp("stack"), cors=[ALLOWED_ORIGIN])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def bot_client(stack: bot_stack.Stack) -> Client:
     return Client(stack)
 
@@ -146,21 +152,20 @@ def down_client(down_stack: bot_stack.Stack) -> Client:
     return Client(down_stack)
 
 
-@pytest.fixture(scope="session")
-def library() -> Any:
+@pytest.fixture(scope="package")
+def library(serves_default_library: IndexedLibrary) -> Any:
     """The knowledge layer's loaded index (sources and passages), in this process."""
     import knowledge
 
     return knowledge.get_retriever().index
 
 
-@pytest.fixture(scope="session")
-def clean_documents() -> dict[str, str]:
-    """Document id -> cleaned text, cleaned afresh from the corpus by knowledge's loader."""
+@pytest.fixture(scope="package")
+def clean_documents(serves_default_library: IndexedLibrary) -> dict[str, str]:
+    """Document id -> cleaned text, cleaned afresh from the library by knowledge's loader."""
     from knowledge.index import clean_corpus
-    from knowledge.settings import load_settings
 
-    return {d.source.id: d.text for d in clean_corpus(load_settings().corpus_dir)}
+    return {d.source.id: d.text for d in clean_corpus(serves_default_library.corpus)}
 
 
 class Contract:
@@ -230,6 +235,6 @@ class Contract:
         return body
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def contract(library: Any, clean_documents: dict[str, str]) -> Contract:
     return Contract(library, clean_documents)

@@ -6,7 +6,7 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-# Questions the default library covers (knowledge/corpus), in a patient's words.
+# Questions the default library covers (knowledge/default_library), in a patient's words.
 COVERED = [
     "What is pain reprocessing therapy?",
     "Why do I still hurt when my scans are normal?",

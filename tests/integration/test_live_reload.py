@@ -17,6 +17,7 @@ import requests
 import yaml
 
 from bot.serving import stack
+from knowledge.settings import DEFAULT_LIBRARY
 
 pytestmark = pytest.mark.integration
 
@@ -60,7 +61,7 @@ def _ask(session: requests.Session, port: int) -> tuple[int, set[str]]:
 def test_a_removed_document_is_not_quoted_after_a_rebuild_and_no_request_fails(
         tmp_path: Path) -> None:
     corpus, index = tmp_path / "corpus", tmp_path / "index"
-    shutil.copytree(stack.ROOT / "knowledge" / "corpus", corpus)
+    shutil.copytree(DEFAULT_LIBRARY, corpus)
     _build(corpus, index)
     port = stack.free_port()
     env = dict(os.environ, HF_HUB_OFFLINE="1", LOG_LEVEL="WARNING",

@@ -2,8 +2,9 @@
 
 Most tests use ``FakeEmbedder`` (knowledge_testkit.py) over tiny corpora written into
 ``tmp_path``, so they need no model. Tests that take ``default_retriever`` load the
-real all-MiniLM-L6-v2 model (offline, from site-packages) over the default corpus,
-indexed once per session into a temporary folder: never into ``knowledge/index``.
+real all-MiniLM-L6-v2 model (offline, from site-packages) over the frozen default
+library (``knowledge/default_library``), indexed once per session into a temporary
+folder: never into ``knowledge/index``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.settings import DEFAULT_LIBRARY
 from tests.knowledge.knowledge_testkit import (
     BICYCLE,
     BREAD,
-    DEFAULT_CORPUS,
     KETTLE,
     FakeEmbedder,
     write_corpus,
@@ -66,25 +67,16 @@ def real_embedder():
 
 
 @pytest.fixture(scope="session")
-def default_index_dir(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:
-    """The default corpus indexed with the real model, in a session temp folder."""
-    from knowledge.index import build
-
-    out = tmp_path_factory.mktemp("default-index")
-    build(DEFAULT_CORPUS, out, real_embedder)
-    return out
-
-
-@pytest.fixture(scope="session")
-def default_retriever(default_index_dir: Path, real_embedder):
+def default_retriever(default_library, real_embedder):
+    """The frozen default library, indexed once per session (tests/conftest.py)."""
     from knowledge.retriever import Retriever
 
-    return Retriever.open(default_index_dir, DEFAULT_CORPUS, real_embedder)
+    return Retriever.open(default_library.index, default_library.corpus, real_embedder)
 
 
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Path:
-    """A private copy of the default corpus folder."""
+    """A private copy of the frozen default library."""
     dest = tmp_path / "default-corpus"
-    shutil.copytree(DEFAULT_CORPUS, dest)
+    shutil.copytree(DEFAULT_LIBRARY, dest)
     return dest

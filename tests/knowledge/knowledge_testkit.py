@@ -17,7 +17,6 @@ import numpy as np
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_CORPUS = REPO / "knowledge" / "corpus"
 _TOKEN = re.compile(r"\w+")
 
 

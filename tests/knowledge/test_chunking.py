@@ -10,7 +10,8 @@ import pytest
 from knowledge.chunking import MAX_WORDS, chunk_corpus, passage_id, split_sentences, words
 from knowledge.cleaning import clean
 from knowledge.documents import load_corpus
-from tests.knowledge.knowledge_testkit import BICYCLE, BREAD, DEFAULT_CORPUS, KETTLE, write_corpus
+from knowledge.settings import DEFAULT_LIBRARY
+from tests.knowledge.knowledge_testkit import BICYCLE, BREAD, KETTLE, write_corpus
 
 _SENTENCE_END = re.compile(r"[.!?:][\"”’')\]]*$")
 _AFTER_SENTENCE = re.compile(r"[.!?:][\"”’')\]]*\s+$")
@@ -20,7 +21,7 @@ def cleaned(folder: Path):
     return [clean(d) for d in load_corpus(folder)]
 
 
-DEFAULT_DOCS = cleaned(DEFAULT_CORPUS)
+DEFAULT_DOCS = cleaned(DEFAULT_LIBRARY)
 DEFAULT_CHUNKS = chunk_corpus(DEFAULT_DOCS)
 TEXTS = {d.source.id: d for d in DEFAULT_DOCS}
 
@@ -91,7 +92,7 @@ def test_reference_lists_are_marked_and_content_is_not() -> None:
     "One of the most valuable roles of acupuncture in persistent pain",
 ])
 def test_repeated_paragraphs_of_doc_002_are_indexed_once(start: str) -> None:
-    raw = load_corpus(DEFAULT_CORPUS)[2]
+    raw = load_corpus(DEFAULT_LIBRARY)[2]
     assert sum(b.text.startswith(start) for b in raw.blocks) >= 2  # the file repeats it
     holding = [c for c in DEFAULT_CHUNKS if start in c.passage.text]
     assert len(holding) == 1

@@ -14,7 +14,8 @@ import pytest
 
 from knowledge.cleaning import clean, load_rules
 from knowledge.documents import load_corpus, normalise
-from tests.knowledge.knowledge_testkit import DEFAULT_CORPUS, write_corpus
+from knowledge.settings import DEFAULT_LIBRARY
+from tests.knowledge.knowledge_testkit import write_corpus
 
 _BULLET = re.compile(r"^(?:[-•]|\d+\.)\s+")
 
@@ -104,7 +105,7 @@ HEADINGS = {
     "004_f467fcafa8c670d7.txt": ["References"],
 }
 
-DOCS = {d.source.path: d for d in load_corpus(DEFAULT_CORPUS)}
+DOCS = {d.source.path: d for d in load_corpus(DEFAULT_LIBRARY)}
 
 
 def test_every_default_document_has_a_debris_list() -> None:
@@ -271,7 +272,7 @@ def test_rules_are_data(tmp_path) -> None:
     assert "Print this recipe" in _clean_text(tmp_path / "a", text).text
     rules_file = tmp_path / "rules.yml"
     rules_file.write_text(
-        (DEFAULT_CORPUS.parent / "cleaning_rules.yml").read_text(encoding="utf-8")
+        (DEFAULT_LIBRARY.parent / "cleaning_rules.yml").read_text(encoding="utf-8")
         .replace("exact:\n", "exact:\n  - print this recipe\n", 1), encoding="utf-8")
     cleaned = _clean_text(tmp_path / "b", text, rules=load_rules(rules_file))
     assert [b.text for b in cleaned.blocks] == [

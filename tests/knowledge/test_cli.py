@@ -18,7 +18,8 @@ import yaml
 
 from knowledge.cli import main
 from knowledge.confidence import UNCALIBRATED
-from tests.knowledge.knowledge_testkit import DEFAULT_CORPUS, REPO, FakeEmbedder
+from knowledge.settings import DEFAULT_LIBRARY
+from tests.knowledge.knowledge_testkit import REPO, FakeEmbedder
 
 HIT_KEYS = {"passage_id", "excerpt", "passage", "source", "score"}
 SOURCE_KEYS = {"id", "title", "publisher", "author", "kind", "date", "url"}
@@ -67,11 +68,11 @@ def check_result(data: dict, query: str) -> None:
 def small_library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Two documents of the default library with their manifest entries, in a temp folder."""
     corpus = tmp_path_factory.mktemp("cli-corpus")
-    manifest = yaml.safe_load((DEFAULT_CORPUS / "manifest.yml").read_text(encoding="utf-8"))
+    manifest = yaml.safe_load((DEFAULT_LIBRARY / "manifest.yml").read_text(encoding="utf-8"))
     keep = [e for e in manifest["documents"]
             if e["id"] in {"nervous-system-connection", "neuroplastic-pain"}]
     for entry in keep:
-        shutil.copy(DEFAULT_CORPUS / entry["file"], corpus / entry["file"])
+        shutil.copy(DEFAULT_LIBRARY / entry["file"], corpus / entry["file"])
     (corpus / "manifest.yml").write_text(yaml.safe_dump({"documents": keep}, allow_unicode=True),
                                          encoding="utf-8")
     return corpus, tmp_path_factory.mktemp("cli-index") / "index"

@@ -292,9 +292,9 @@ def test_files_are_read_in_name_order_and_unsupported_ignored(tmp_path: Path) ->
 
 
 def test_default_corpus_sources_match_the_manifest() -> None:
-    from tests.knowledge.knowledge_testkit import DEFAULT_CORPUS
+    from knowledge.settings import DEFAULT_LIBRARY
 
-    docs = by_id(DEFAULT_CORPUS)
+    docs = by_id(DEFAULT_LIBRARY)
     assert list(docs) == ["nervous-system-role", "nervous-system-connection",
                           "acupuncture-persistent-pain", "neuroplastic-pain",
                           "neuroplasticity-back-pain"]

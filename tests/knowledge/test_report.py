@@ -78,3 +78,17 @@ def test_the_report_says_how_the_answerable_decision_was_made(tiny_index) -> Non
     assert render(library_report(index))[1] == \
         "answerable decision: " + CALIBRATION_KINDS[index.calibration["kind"]]
     assert index.calibration["kind"] in ("transferable", "uncalibrated")
+
+
+def test_the_clinic_library_is_indexed_and_every_document_is_searchable() -> None:
+    """The library the settings name (``make index`` built it), whatever a clinic put in
+    it: its index is current for the served model and no document is left unsearchable."""
+    from knowledge.embedding import MiniLMEmbedder
+    from knowledge.retriever import Retriever
+    from knowledge.settings import load_settings
+
+    settings = load_settings()
+    index = Retriever.open(settings.index_dir, settings.corpus_dir, MiniLMEmbedder()).index
+    report = library_report(index)
+    assert report.documents >= 1 and report.passages >= report.documents, report
+    assert report.no_passages == [], f"nothing searchable in {report.no_passages}"

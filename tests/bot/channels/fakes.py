@@ -224,7 +224,7 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
-# ---- response-contract objects built from the real corpus (verbatim text only) ----------
+# ---- response-contract objects built from the default library (verbatim text only) -----
 
 REPO = __import__("pathlib").Path(__file__).resolve().parents[3]
 DISCLAIMER = "Disclaimer placeholder: the real wording lives in the domain."
@@ -232,19 +232,21 @@ SAFETY_TEXT = "Safety placeholder: the real wording lives in the domain. Call 00
 
 
 def corpus_paragraphs(min_chars: int = 200) -> list[tuple[dict[str, Any], str]]:
-    """(manifest entry, paragraph) pairs from knowledge/corpus, verbatim."""
+    """(manifest entry, paragraph) pairs from the frozen default library, verbatim."""
     import yaml
 
-    manifest = yaml.safe_load((REPO / "knowledge/corpus/manifest.yml").read_text("utf-8"))
+    from knowledge.settings import DEFAULT_LIBRARY
+
+    manifest = yaml.safe_load((DEFAULT_LIBRARY / "manifest.yml").read_text("utf-8"))
     pairs = []
     for doc in manifest["documents"]:
-        text = (REPO / "knowledge/corpus" / doc["file"]).read_text("utf-8")
+        text = (DEFAULT_LIBRARY / doc["file"]).read_text("utf-8")
         pairs += [(doc, p.strip()) for p in text.split("\n") if len(p.strip()) >= min_chars]
     return pairs
 
 
 def answer_contract(n_excerpts: int = 3, offset: int = 0) -> dict[str, Any]:
-    """An ``answer`` contract object whose excerpts are real corpus paragraphs."""
+    """An ``answer`` contract object whose excerpts are real default-library paragraphs."""
     chosen = corpus_paragraphs()[offset:offset + n_excerpts]
     excerpts, sources = [], []
     for n, (doc, paragraph) in enumerate(chosen, start=1):

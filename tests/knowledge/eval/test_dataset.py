@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from knowledge.settings import DEFAULT_LIBRARY
+
 ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / "knowledge" / "eval" / "data"
-CORPUS = ROOT / "knowledge" / "corpus"
 
 SETS = ("dev", "heldout")
 PREFIX = {"dev": "d", "heldout": "h"}
@@ -48,10 +49,10 @@ def qrels(name: str) -> tuple[dict, ...]:
 
 @cache
 def documents() -> dict[str, str]:
-    """Raw text of every library document, keyed by the manifest's document id."""
-    manifest = yaml.safe_load((CORPUS / "manifest.yml").read_text(encoding="utf-8"))
+    """Raw text of every default library document, keyed by the manifest's document id."""
+    manifest = yaml.safe_load((DEFAULT_LIBRARY / "manifest.yml").read_text(encoding="utf-8"))
     return {
-        entry["id"]: (CORPUS / entry["file"]).read_text(encoding="utf-8")
+        entry["id"]: (DEFAULT_LIBRARY / entry["file"]).read_text(encoding="utf-8")
         for entry in manifest["documents"]
     }
 
