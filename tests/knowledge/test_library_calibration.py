@@ -47,9 +47,8 @@ def household(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Retrie
     return Retriever.open(root / "index", corpus, real_embedder)
 
 
-def test_the_default_library_is_served_with_its_labelled_calibration(
-        default_index_dir: Path) -> None:
-    stored = json.loads((default_index_dir / CALIBRATION_FILE).read_text(encoding="utf-8"))
+def test_the_default_library_is_served_with_its_labelled_calibration(default_library) -> None:
+    stored = json.loads((default_library.index / CALIBRATION_FILE).read_text(encoding="utf-8"))
     labelled = json.loads(CALIBRATION_PATH.read_text(encoding="utf-8"))
     assert stored["kind"] == "labelled"
     assert stored["fitted_at"] == labelled["fitted_at"]
