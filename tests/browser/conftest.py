@@ -110,6 +110,8 @@ def web_bot(tmp_path_factory: pytest.TempPathFactory,
         {"bot.channels.rest.RestChannel": None,
          "bot.channels.web.WebChannel": {"allowed_origins": "*"}}),
         encoding="utf-8")
+    # the servers take the environment when they start; it is restored at once, so later
+    # tests' servers (the review page's, say) never see these credentials
     with pytest.MonkeyPatch.context() as mp:
         for name, value in {**OFFLINE_ENV, **_library_env(tmp, request),
                             "RASA_CREDENTIALS": str(credentials)}.items():
@@ -119,10 +121,10 @@ def web_bot(tmp_path_factory: pytest.TempPathFactory,
                                           tmp / "data")
         except bot_stack.StackError as exc:
             pytest.fail(str(exc), pytrace=False)
-        try:
-            yield WebBot(stack.rasa_url)
-        finally:
-            stack.stop()
+    try:
+        yield WebBot(stack.rasa_url)
+    finally:
+        stack.stop()
 
 
 @pytest.fixture(scope="session")
