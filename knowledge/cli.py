@@ -99,7 +99,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return evaluate_library(args.library, DEFAULT_LIBRARY, out=args.out, part=args.part)
     from knowledge.eval.evaluate import main as evaluate
 
-    return evaluate(args.index, args.corpus, calibrate_first=args.calibrate, out=args.out)
+    return evaluate(args.index, calibrate_first=args.calibrate, out=args.out)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -143,11 +143,19 @@ def summary(rows: list[dict]) -> dict:
 
 
 def run(name: str) -> dict:
-    """Starts the stack in a scratch folder, plays the set, returns the report."""
+    """Starts the stack in a scratch folder, serving the frozen default library the set
+    was written against (whatever the clinic's library is), plays the set, returns the
+    report."""
+    from knowledge.embedding import MiniLMEmbedder
+    from knowledge.eval.evaluate import default_library_index
+    from knowledge.settings import DEFAULT_LIBRARY, load_settings
+
     data_dir = Path(tempfile.mkdtemp(prefix="pain-e2e-"))
     try:
-        stack = bot_stack.start_stack(bot_stack.free_port(), bot_stack.free_port(), data_dir)
-        with stack:
+        with default_library_index(load_settings().index_dir, MiniLMEmbedder()) as index, \
+                bot_stack.serving_library(DEFAULT_LIBRARY, index), \
+                bot_stack.start_stack(bot_stack.free_port(), bot_stack.free_port(),
+                                      data_dir) as stack:
             rows = play(stack, load(name))
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import tempfile
 import uuid
@@ -84,40 +83,34 @@ def run(library: Path, part: str, default_corpus: Path) -> dict:
     embedder = MiniLMEmbedder().ready()
     report: dict = {"library": str(library), "part": part, "configs": {}}
     scratch = Path(tempfile.mkdtemp(prefix="pain-library-e2e-"))
-    saved = {k: os.environ.get(k) for k in ("PAIN_KNOWLEDGE_CORPUS_DIR",
-                                             "PAIN_KNOWLEDGE_INDEX_DIR")}
     try:
         for config, name in CONFIGS.items():
             corpus = prepare_corpus(config, default_corpus, library / "docs",
                                     scratch / config / "corpus")
             build(corpus, scratch / config / "index", embedder)
-            os.environ["PAIN_KNOWLEDGE_CORPUS_DIR"] = str(corpus)
-            os.environ["PAIN_KNOWLEDGE_INDEX_DIR"] = str(scratch / config / "index")
             data_dir = scratch / config / "data"
             data_dir.mkdir()
-            with bot_stack.start_stack(bot_stack.free_port(), bot_stack.free_port(), data_dir) as s:
+            with bot_stack.serving_library(corpus, scratch / config / "index"), \
+                    bot_stack.start_stack(bot_stack.free_port(), bot_stack.free_port(),
+                                          data_dir) as s:
                 rows = ask_all(s, questions, config)
             report["configs"][config] = {"name": name, **summary(rows, config), "rows": rows}
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
         shutil.rmtree(scratch, ignore_errors=True)
     return report
 
 
 def main(argv: list[str] | None = None) -> int:
-    from knowledge.settings import load_settings
+    from knowledge.settings import DEFAULT_LIBRARY
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--library", type=Path, required=True)
     parser.add_argument("--part", choices=("tune", "test", "all"), default="test")
     parser.add_argument("--default-corpus", type=Path, default=None,
-                        help="the default library (default: the configured corpus)")
+                        help="the default library (default: the frozen copy the questions "
+                             "were labelled against, knowledge/default_library)")
     args = parser.parse_args(argv)
-    report = run(args.library, args.part, args.default_corpus or load_settings().corpus_dir)
+    report = run(args.library, args.part, args.default_corpus or DEFAULT_LIBRARY)
     for config, figures in report["configs"].items():
         print(f"({config}) {figures['name']}")
         for key in ("answered_with_evidence", "uncovered_turned_away", "treatment_declined"):

@@ -22,7 +22,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -161,6 +161,25 @@ def http(url: str, payload: object | None = None, timeout: float = 30.0) -> obje
         return json.loads(body)
     except ValueError:
         return body
+
+
+LIBRARY_ENV = ("PAIN_KNOWLEDGE_CORPUS_DIR", "PAIN_KNOWLEDGE_INDEX_DIR")
+
+
+@contextlib.contextmanager
+def serving_library(corpus_dir: Path, index_dir: Path) -> Iterator[None]:
+    """Stacks started inside serve this library (its corpus and a current index of it)
+    instead of the clinic's; the environment is restored afterwards."""
+    saved = {key: os.environ.get(key) for key in LIBRARY_ENV}
+    os.environ.update(dict(zip(LIBRARY_ENV, (str(corpus_dir), str(index_dir)), strict=True)))
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def child_env(data_dir: Path, action_url: str) -> dict[str, str]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import ActionAnswer
@@ -10,6 +14,7 @@ from actions.sources import ActionSources
 from actions.topics import ActionListTopics
 from tests.actions.actions_testkit import customs, make_tracker, slots_of, texts, wording
 
+REPO = Path(__file__).resolve().parents[2]
 QUESTION = "How does stress affect pain?"
 
 
@@ -110,6 +115,39 @@ def test_topics_come_from_the_corpus(domain) -> None:
     (plain,) = texts(dispatcher)
     assert plain.splitlines()[0] == wording(domain, "utter_topics_intro")
     assert plain.splitlines()[1:] == [f"- {t}" for t in topics]
+
+
+def _what_can_i_ask_examples() -> list[str]:
+    nlu = yaml.safe_load((REPO / "bot" / "nlu" / "followups.yml").read_text(encoding="utf-8"))
+    (block,) = [b for b in nlu["nlu"] if b.get("intent") == "what_can_i_ask"]
+    return [line.strip()[2:] for line in block["examples"].splitlines() if line.strip()]
+
+
+def test_every_way_of_asking_for_the_topics_gets_the_topics(domain) -> None:
+    examples = _what_can_i_ask_examples()
+    assert len(examples) > 10
+    for example in examples:
+        dispatcher = CollectingDispatcher()
+        events = ActionListTopics().run(dispatcher, make_tracker(example, "what_can_i_ask"),
+                                        domain)
+        assert slots_of(events)["last_reply_kind"] == "topics", example
+
+
+@pytest.mark.parametrize(("message", "kind"), [
+    ("whats hypermobility syndrome?", "no_answer"),  # a subject the library never mentions
+    ("what do u know about central sensitisation", "answer"),
+    ("what can you tell me about stress and pain", "answer"),
+])
+def test_a_topics_request_that_names_a_subject_is_searched(domain, data_dir, message,
+                                                           kind) -> None:
+    dispatcher = CollectingDispatcher()
+    events = ActionListTopics().run(dispatcher, make_tracker(message, "what_can_i_ask"),
+                                    domain)
+    assert slots_of(events)["last_reply_kind"] == kind
+    (custom,) = customs(dispatcher)
+    assert custom["kind"] == kind
+    if kind == "no_answer":
+        assert "hypermobility" in custom["text"]  # said plainly what is not covered
 
 
 def test_a_follow_up_joins_the_thread_and_a_new_question_starts_one() -> None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.query import SpellRepair, asked_about, expand, is_followup, prepare, query_terms
+from knowledge.query import (
+    SpellRepair,
+    asked_about,
+    expand,
+    is_followup,
+    prepare,
+    query_terms,
+    without_pleasantries,
+)
 
 LIBRARY = frozenset({"acupuncture", "sensitisation", "central", "nervous", "system", "pain",
                      "reprocessing", "therapy", "sleep", "scans"})
@@ -121,3 +129,22 @@ def test_asked_about_names_the_subject_of_an_effect_question() -> None:
     assert asked_about("does it help?") == []
     assert asked_about("why does my back hurt") == []
     assert asked_about("how is it meant to help if it doesn't fix the tissue?") == []
+
+
+@pytest.mark.parametrize(("message", "searched"), [
+    ("thanks. what is pacing though?", "what is pacing though?"),
+    ("Cheers!! ok, why does stress matter", "why does stress matter"),
+    ("hi there", "hi there"),  # nothing would be left to search
+    ("thanks so much", "thanks so much"),
+    ("ok so what about sleep", "so what about sleep"),  # "so" still opens a follow-up
+    ("okinawa diet and pain", "okinawa diet and pain"),  # whole words only
+    ("NICE guidelines for back pain", "NICE guidelines for back pain"),
+])
+def test_opening_pleasantries_are_not_searched(message, searched) -> None:
+    assert without_pleasantries(message) == searched
+
+
+def test_a_pleasantry_before_a_follow_up_leaves_it_a_follow_up(repair) -> None:
+    q = prepare("thanks! and what about sleep?", "what is central sensitisation", repair)
+    assert q.followup and q.repaired == "and what about sleep?"
+    assert q.original == "thanks! and what about sleep?"
