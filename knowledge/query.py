@@ -71,21 +71,22 @@ def query_terms(path: Path = TERMS_PATH) -> dict:
     expansions = {str(k).lower(): str(v) for k, v in (data.get("expansions") or {}).items()}
     confusions = [(re.compile(str(k), re.I), str(v))
                   for k, v in (data.get("real_word_errors") or {}).items()]
-    pleasantries = sorted((str(p).lower() for p in data.get("pleasantries") or []),
-                          key=len, reverse=True)
-    opening = re.compile(r"^\s*(?:(?:" + "|".join(re.escape(p) for p in pleasantries)
-                         + r")\b[\s,.!:;)-]*)+", re.I) if pleasantries else None
+    openings = sorted((str(p).lower() for key in ("pleasantries", "request_openings")
+                       for p in data.get(key) or []), key=len, reverse=True)
+    opening = re.compile(r"^\s*(?:(?:" + "|".join(re.escape(p) for p in openings)
+                         + r")\b[\s,.!:;)-]*)+", re.I) if openings else None
     return {"expansions": expansions, "out_of_scope": list(data.get("out_of_scope") or []),
-            "real_word_errors": confusions, "pleasantries": opening,
+            "real_word_errors": confusions, "openings": opening,
             "function_words": frozenset(str(w).lower() for w in data.get("function_words") or [])}
 
 
-def without_pleasantries(text: str) -> str:
-    """``text`` less the thanks and greetings it opens with ("thanks. what is pacing?" ->
-    "what is pacing?"), which say nothing about what is asked; unchanged when no content
-    word would remain ("thanks so much", "hi there")."""
+def without_openings(text: str) -> str:
+    """``text`` less the thanks, greetings and request wrappers it opens with ("thanks.
+    what is pacing?" -> "what is pacing?", "tell me about sleep" -> "sleep"), which say
+    nothing about what is asked; unchanged when no content word would remain ("thanks so
+    much", "hi there")."""
     terms = query_terms()
-    match = terms["pleasantries"].match(text) if terms["pleasantries"] else None
+    match = terms["openings"].match(text) if terms["openings"] else None
     rest = text[match.end():] if match else ""
     if not any(w not in terms["function_words"] for w in words(rest)):
         return text
@@ -178,9 +179,9 @@ def is_followup(query: str) -> bool:
 
 
 def prepare(query: str, context: str | None, repair: SpellRepair | None) -> PreparedQuery:
-    """Drop opening pleasantries, repair spelling; join the context when the query is a
-    follow-up."""
-    core = without_pleasantries(query)
+    """Drop empty openings (``without_openings``), repair spelling; join the context
+    when the query is a follow-up."""
+    core = without_openings(query)
     text, corrections = repair(core) if repair else (core, {})
     followup = bool(context and context.strip()) and is_followup(text)
     with_context = ctx = None

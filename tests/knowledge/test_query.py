@@ -11,7 +11,7 @@ from knowledge.query import (
     is_followup,
     prepare,
     query_terms,
-    without_pleasantries,
+    without_openings,
 )
 
 LIBRARY = frozenset({"acupuncture", "sensitisation", "central", "nervous", "system", "pain",
@@ -139,9 +139,12 @@ def test_asked_about_names_the_subject_of_an_effect_question() -> None:
     ("ok so what about sleep", "so what about sleep"),  # "so" still opens a follow-up
     ("okinawa diet and pain", "okinawa diet and pain"),  # whole words only
     ("NICE guidelines for back pain", "NICE guidelines for back pain"),
+    ("hi! tell me about sleep", "sleep"),
+    ("what do you know about pacing?", "pacing?"),
+    ("tell me about it", "tell me about it"),  # nothing but function words would be left
 ])
-def test_opening_pleasantries_are_not_searched(message, searched) -> None:
-    assert without_pleasantries(message) == searched
+def test_opening_pleasantries_and_request_wrappers_are_not_searched(message, searched) -> None:
+    assert without_openings(message) == searched
 
 
 def test_a_pleasantry_before_a_follow_up_leaves_it_a_follow_up(repair) -> None:
