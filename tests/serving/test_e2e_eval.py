@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from bot.serving import e2e_eval as e2e
 
 SCANS = "Scans do not show how much pain you feel."
@@ -64,3 +66,19 @@ def test_an_answer_repeating_a_quote_from_the_answer_before_is_counted() -> None
             row("answer", "answer", True, id="B", excerpts=["w"])]  # not after an answer
     figure = e2e.summary(rows)["figures"]["answers_repeating_a_quote_just_shown"]
     assert figure == {"n": 1, "of": 2, "rate": 0.5}
+
+
+def test_the_evaluation_stack_serves_the_given_library_and_leaves_the_clinics(
+        monkeypatch, tmp_path) -> None:
+    from bot.serving.stack import LIBRARY_ENV, serving_library
+    from knowledge.settings import load_settings
+
+    corpus_key, index_key = LIBRARY_ENV
+    monkeypatch.setenv(corpus_key, str(tmp_path / "clinic-corpus"))
+    monkeypatch.delenv(index_key, raising=False)
+    with serving_library(tmp_path / "default", tmp_path / "default-index"):
+        settings = load_settings()  # what a server started now reads
+        assert settings.corpus_dir == tmp_path / "default"
+        assert settings.index_dir == tmp_path / "default-index"
+    assert load_settings().corpus_dir == tmp_path / "clinic-corpus"
+    assert index_key not in os.environ
