@@ -46,6 +46,8 @@ def default_library_index(index_dir: Path, embedder: Embedder) -> Iterator[Path]
         print(f"{index_dir} does not index the default library: indexing {DEFAULT_LIBRARY}")
         build(DEFAULT_LIBRARY, Path(scratch), embedder)
         yield Path(scratch)
+
+
 CONFIGS = {
     "dense": SearchConfig(mode="dense", rerank=False),
     "bm25": SearchConfig(mode="bm25", rerank=False),
