@@ -11,7 +11,8 @@ and exports it to ONNX with softmax outputs and 8-bit weights, once per seed in
 ``detector.yml`` (``training.seeds``), into ``seed-N`` subfolders of the folder it names
 (``model.onnx``, ``tokenizer.json``, ``classes.json``). ``bot.safety.classifier`` runs
 their average in the Rasa process. With ``--if-changed`` a member whose stored
-fingerprint (inputs, training settings, seed, package version) is current is kept.
+fingerprint (its training examples as the classifier reads them, training settings,
+seed, package version, training code) is current is kept.
 Seeded, but not bit-for-bit the same on another CPU: the exports the tuning and test
 runs scored are committed, so the screen that serves is the one that was measured.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import json
 import random
 import shutil
@@ -91,22 +93,24 @@ def training_data(training: dict, seed: int) -> tuple[list[str], list[str]]:
     return [classifier_input(t) for t in texts], classes
 
 
-def input_files() -> list[Path]:
-    """The files the classifier is trained from (and the code that trains it)."""
-    here = Path(__file__).parent
-    return [*bank.files(), *KNOWLEDGE_QUESTIONS, ORDINARY_NLU,
-            here / "train.py", here / "augment.py", here / "classifier.py",
-            here / "categories.yml", here / "patterns.yml", here / "screen.py",
-            here / "spelling.py", here / "vocabulary.txt"]
+def recipe() -> str:
+    """The training code's own text: the fine-tuning, the export, the segmenting and the
+    token limit. Other code in this module (the command line, the fingerprint) is not
+    part of what a member learns, so editing it keeps the stored members."""
+    parts = [inspect.getsource(f) for f in (fit_and_export, quantise, segments)]
+    return "\n".join([*parts, f"MAX_TOKENS={MAX_TOKENS}"])
 
 
-def fingerprint(settings: DetectorSettings, package: str, seed: int) -> str:
-    """A hash of everything one member (``seed``) depends on."""
-    training = {k: v for k, v in settings.training.items() if k != "seeds"}
-    digest = hashlib.sha256(json.dumps([training, seed, package]).encode())
-    for path in input_files():
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+def fingerprint(training: dict, package: str, seed: int, texts: list[str],
+                classes: list[str]) -> str:
+    """A hash of everything one member (``seed``) learns from: its training examples
+    exactly as the classifier reads them (``training_data``: the bank, the ordinary
+    messages, the composites and ``classifier_input``'s spelling and idiom handling),
+    the training settings, the embedding package and the ``recipe``. A rule of the
+    screen that does not change those texts (a check-in pattern, a reply) keeps it."""
+    settings = {k: v for k, v in training.items() if k != "seeds"}
+    payload = [settings, seed, package, recipe(), texts, classes]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
 def is_current(folder: Path, wanted: str) -> bool:
@@ -251,26 +255,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--if-changed", action="store_true",
                         help="do nothing when the stored classifier is current")
     args = parser.parse_args(argv)
-    from importlib.metadata import version
-
-    from knowledge.embedding import MODEL_PACKAGE
-
     settings = DetectorSettings.load()
-    package = f"{MODEL_PACKAGE}=={version(MODEL_PACKAGE)}"
+    package = package_spec()
     seeds = [int(s) for s in settings.training["seeds"]]
     keep = {member(settings, s) for s in seeds}
     for stale in settings.model.glob(f"{MEMBER_PREFIX}*"):  # members of dropped seeds
         if stale not in keep:
             shutil.rmtree(stale)
     for seed in seeds:
-        folder, wanted = member(settings, seed), fingerprint(settings, package, seed)
+        texts, classes = training_data(settings.training, seed)
+        folder = member(settings, seed)
+        wanted = fingerprint(settings.training, package, seed, texts, classes)
         if args.if_changed and is_current(folder, wanted):
             print(f"safety classifier member {folder} is up to date")
             continue
-        texts, classes = training_data(settings.training, seed)
         names = fit_and_export(texts, classes, folder, settings.training, seed, wanted)
         print(f"safety classifier: {len(texts)} examples, {len(names)} classes -> {folder}")
     return 0
+
+
+def package_spec() -> str:
+    """The installed embedding package, as ``name==version`` (part of the fingerprint)."""
+    from importlib.metadata import version
+
+    from knowledge.embedding import MODEL_PACKAGE
+
+    return f"{MODEL_PACKAGE}=={version(MODEL_PACKAGE)}"
+
+
+def current_members(settings: DetectorSettings) -> dict[int, bool]:
+    """For each seed in the settings, whether its stored member is current, that is
+    whether ``--if-changed`` would keep it."""
+    package = package_spec()
+    return {seed: is_current(member(settings, seed),
+                             fingerprint(settings.training, package, seed,
+                                         *training_data(settings.training, seed)))
+            for seed in (int(s) for s in settings.training["seeds"])}
 
 
 def member(settings: DetectorSettings, seed: int) -> Path:

@@ -26,14 +26,31 @@ def test_training_texts_are_what_the_screen_gives_the_classifier_and_composites_
     assert counts[taxonomy.CRISIS] > 1000 and counts[taxonomy.SAFE] > counts[taxonomy.CRISIS]
 
 
-def test_the_fingerprint_covers_the_rules_the_training_text_depends_on() -> None:
-    names = {p.name for p in train.input_files()}
-    assert {"patterns.yml", "screen.py", "augment.py", "classifier.py"} <= names
+def test_the_fingerprint_follows_what_a_member_learns_from(monkeypatch) -> None:
+    training = {"epochs": 4, "buried": {"crisis": 1}, "seeds": [7, 11]}
+    texts, classes = ["i want to die", "my back hurts"], [taxonomy.CRISIS, taxonomy.SAFE]
+    base = train.fingerprint(training, "pkg==1", 7, texts, classes)
+    assert base == train.fingerprint(dict(training, seeds=[7]), "pkg==1", 7, texts, classes)
+    changed = [
+        train.fingerprint(training, "pkg==1", 11, texts, classes),
+        train.fingerprint(training, "pkg==2", 7, texts, classes),
+        train.fingerprint(dict(training, epochs=3), "pkg==1", 7, texts, classes),
+        train.fingerprint(training, "pkg==1", 7, ["i want to die", "my back aches"], classes),
+        train.fingerprint(training, "pkg==1", 7, texts, [taxonomy.CRISIS, taxonomy.DISTRESS]),
+    ]
+    monkeypatch.setattr(train, "recipe", lambda: "another way of training")
+    changed.append(train.fingerprint(training, "pkg==1", 7, texts, classes))
+    assert base not in changed and len(set(changed)) == len(changed)
 
 
-def test_each_member_has_its_own_fingerprint() -> None:
+def test_the_recipe_is_the_training_code_and_not_the_command_line() -> None:
+    recipe = train.recipe()
+    assert "def fit_and_export" in recipe and "def quantise" in recipe
+    assert "def segments" in recipe and f"MAX_TOKENS={train.MAX_TOKENS}" in recipe
+    assert "def main" not in recipe and "def fingerprint" not in recipe
+
+
+def test_each_member_has_its_own_folder() -> None:
     settings = DetectorSettings.load()
     first, second = settings.training["seeds"][:2]
-    assert train.fingerprint(settings, "pkg==1", first) != train.fingerprint(settings, "pkg==1",
-                                                                             second)
     assert train.member(settings, first) != train.member(settings, second)
