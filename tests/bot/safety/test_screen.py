@@ -213,9 +213,16 @@ def test_ways_and_methods_for_ordinary_things_are_not_method_seeking(text: str) 
 
 
 @pytest.mark.parametrize("text", ["I can't do this anymore", "what's the point",
-                                  "this pain will be the death of me"])
+                                  "this pain will be the death of me",
+                                  "does everyone with fibro feel like such a burden at home?"])
 def test_ambiguous_distress_asks_for_a_check_in(text: str) -> None:
     assert s.screen(text).category == "check_in"
+
+
+@pytest.mark.parametrize("text", ["I don't want to feel like a burden to the physio",
+                                  "this heat pack feels like a hug"])
+def test_not_wanting_to_burden_someone_is_not_distress_by_rule(text: str) -> None:
+    assert s.screen(text).category is None
 
 
 @pytest.mark.parametrize(("text", "expected"), [
