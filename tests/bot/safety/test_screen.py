@@ -212,6 +212,25 @@ def test_ways_and_methods_for_ordinary_things_are_not_method_seeking(text: str) 
     assert s.screen(text).category != "crisis"
 
 
+@pytest.mark.parametrize("text", [
+    "how many lunges are too many with kneecap pain",
+    "how many minutes on the exercise bike is too many in a flare?",
+    "how many flights of stairs a day would be too many after my hip op",
+    "how many weeks of resting is too many with a trapped nerve",
+])
+def test_counts_of_time_or_activity_are_pacing_not_method_seeking(text: str) -> None:
+    assert s.screen(text).category != "crisis"
+
+
+@pytest.mark.parametrize("text", [
+    "how many co-codamol would be too many",
+    "how many of my tablets a day is too many",
+    "how much morphine is too many",  # the words of a dose, whatever the grammar
+])
+def test_counts_of_tablets_that_are_too_many_stay_method_seeking(text: str) -> None:
+    assert "method_seeking" in s.screen(text).reason.split(", ")
+
+
 @pytest.mark.parametrize("text", ["I can't do this anymore", "what's the point",
                                   "this pain will be the death of me",
                                   "does everyone with fibro feel like such a burden at home?"])
