@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 THRESHOLDS = (1.01, 0.95, 0.9, 0.8, 0.7)  # 1.01: the rules alone
 SETS = {
     "decision/education tuning set": ROOT / "bot/decisions/data/tune.jsonl",
+    "own-case tuning set (tune2)": ROOT / "bot/decisions/data/tune2.jsonl",
     "tuning conversations": ROOT / "knowledge/eval/data/conversations/tune.jsonl",
 }
 

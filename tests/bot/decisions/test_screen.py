@@ -20,8 +20,11 @@ from bot.decisions.screen import decision, rules
     ("the consultant offered a microdiscectomy, should I have it done?", "procedure"),
     ("my surgery is booked for May, should I cancel it?", "procedure"),
     ("do you think I should stop seeing my osteopath?", "treatment_choice"),
+    ("should I have them both on the same day or space them out?", "treatment_choice"),
     ("do I have sciatica or is it just a pulled muscle", "diagnosis"),
     ("have I got arthritis in my knee?", "diagnosis"),
+    ("is this bursitis or tendonitis in my hip", "diagnosis"),
+    ("is my elbow pain caused by tennis elbow", "diagnosis"),
 ])
 def test_treatment_decisions_are_recognised_by_kind(text: str, reason: str) -> None:
     assert decision(text) == reason
@@ -36,6 +39,10 @@ def test_treatment_decisions_are_recognised_by_kind(text: str, reason: str) -> N
     "how do I explain my pain to my family?",
     "can stress make pain worse?",
     "what is pain reprocessing therapy?",
+    # "is that X or Y" about what is usual, not two conditions
+    "stiff for two days after pilates, is that damage or just normal?",
+    "my uncle's back pain settled by itself, is that typical or was he lucky",
+    "is it harmful or ok to keep walking when my hip aches",
 ])
 def test_education_questions_are_not_decisions(text: str) -> None:
     assert decision(text) is None
