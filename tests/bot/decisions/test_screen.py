@@ -25,6 +25,7 @@ from bot.decisions.screen import decision, rules
     ("have I got arthritis in my knee?", "diagnosis"),
     ("is this bursitis or tendonitis in my hip", "diagnosis"),
     ("is my elbow pain caused by tennis elbow", "diagnosis"),
+    ("is my wrist still fractured or is it nerve pain now", "diagnosis"),
 ])
 def test_treatment_decisions_are_recognised_by_kind(text: str, reason: str) -> None:
     assert decision(text) == reason
