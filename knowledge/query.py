@@ -18,7 +18,7 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from knowledge.lexical import stopwords, words
+from knowledge.lexical import stopwords, terms, words
 
 TERMS_PATH = Path(__file__).with_name("query_terms.yml")
 FOLLOWUP_MAX_WORDS = 14
@@ -75,9 +75,14 @@ def query_terms(path: Path = TERMS_PATH) -> dict:
                        for p in data.get(key) or []), key=len, reverse=True)
     opening = re.compile(r"^\s*(?:(?:" + "|".join(re.escape(p) for p in openings)
                          + r")\b[\s,.!:;)-]*)+", re.I) if openings else None
+    evidence = [str(rx) for rx in data.get("evidence_questions") or []]
     return {"expansions": expansions, "out_of_scope": list(data.get("out_of_scope") or []),
             "real_word_errors": confusions, "openings": opening,
-            "function_words": frozenset(str(w).lower() for w in data.get("function_words") or [])}
+            "function_words": frozenset(str(w).lower() for w in data.get("function_words") or []),
+            "evidence_questions": re.compile("|".join(f"(?:{rx})" for rx in evidence), re.I)
+            if evidence else None,
+            "evidence_terms": frozenset(t for w in data.get("evidence_words") or []
+                                        for t in terms(str(w)))}
 
 
 def without_openings(text: str) -> str:
@@ -155,6 +160,13 @@ def asked_about(text: str) -> list[str]:
     if not match or _PRONOUN.match(match.group(1)):  # "is it meant to help": about "it"
         return []
     return [w for w in words(match.group(1)) if w not in stopwords()]
+
+
+def asks_for_evidence(text: str) -> bool:
+    """Whether a question asks if something works or for its evidence
+    (``evidence_questions`` in ``query_terms.yml``)."""
+    pattern = query_terms()["evidence_questions"]
+    return bool(pattern and pattern.search(text or ""))
 
 
 def subject_words(text: str) -> set[str]:

@@ -23,6 +23,7 @@ from knowledge.query import (
     PreparedQuery,
     SpellRepair,
     asked_about,
+    asks_for_evidence,
     prepare,
     query_terms,
     subject_words,
@@ -228,6 +229,7 @@ class Retriever:
         seen = set(seen) if q.followup else set()
         wanted = k + FOLLOWUP_FRESH_DEPTH if seen else k
         hits = []
+        evidence = query_terms()["evidence_terms"] if asks_for_evidence(q.repaired) else None
         for i in self._about_first(q, rows, order):
             if len(hits) == wanted:
                 break
@@ -242,6 +244,8 @@ class Retriever:
             if q.followup:  # the excerpt answers the new question, read in its context
                 scores = (scores + self._sentence_scores(row, query_vector,
                                                          set(terms(q.text)))) / 2
+            if evidence:  # "does it actually work?": quote the evidence in the passage
+                scores = scores + excerpts.evidence_bonus(self._term_sets(row), evidence)
             excerpt = excerpts.select(self.index.documents[passage.doc_id],
                                       self.index.sentences[row], scores)
             if excerpt is None:  # nothing quotable (a link and an advert)

@@ -131,3 +131,14 @@ def test_a_passage_with_nothing_quotable_gives_no_excerpt() -> None:
     text, spans = layout([("https://example.org/a", "sentence"),
                           ("Book a class at our bakery today, spaces are limited.", "promotional")])
     assert select(text, spans, np.array([0.9, 0.8])) is None
+
+
+def test_the_evidence_bonus_marks_sentences_that_report_evidence() -> None:
+    from knowledge.excerpts import EVIDENCE_WEIGHT, evidence_bonus
+    from knowledge.lexical import terms
+
+    stems = frozenset(terms("trial study found"))
+    texts = sentence_terms(["A randomised trial found that most loaves rose higher.",
+                            "The dough rests in a warm place.", "Two studies agree."])
+    np.testing.assert_allclose(evidence_bonus(texts, stems), [EVIDENCE_WEIGHT, 0.0,
+                                                              EVIDENCE_WEIGHT])

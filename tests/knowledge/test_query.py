@@ -151,3 +151,19 @@ def test_a_pleasantry_before_a_follow_up_leaves_it_a_follow_up(repair) -> None:
     q = prepare("thanks! and what about sleep?", "what is central sensitisation", repair)
     assert q.followup and q.repaired == "and what about sleep?"
     assert q.original == "thanks! and what about sleep?"
+
+
+@pytest.mark.parametrize(("question", "asks"), [
+    ("does it actually work?", True),
+    ("any proof pacing helps, or is it just hype", True),
+    ("what does the research say about sleep and pain", True),
+    ("will physio even help my shoulder", True),
+    ("how does it work?", False),
+    ("why does my knee hurt more in the cold", False),
+    ("what is pacing", False),
+])
+def test_questions_asking_whether_something_works_are_told_apart(question: str,
+                                                                 asks: bool) -> None:
+    from knowledge.query import asks_for_evidence
+
+    assert asks_for_evidence(question) is asks

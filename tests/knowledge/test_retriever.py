@@ -228,6 +228,19 @@ def test_a_followup_is_not_given_all_the_quotes_it_was_just_shown(
     assert [h.passage_id for h in again.hits] == shown
 
 
+def test_a_does_it_work_question_quotes_the_evidence_in_its_passages(
+        default_retriever: Retriever, monkeypatch) -> None:
+    question = "any decent evidence pain reprocessing therapy does anything?"
+
+    def quotes_the_trial() -> bool:
+        return any("RCT" in hit.excerpt.text
+                   for hit in default_retriever.search(question, k=3).hits)
+
+    assert quotes_the_trial()
+    monkeypatch.setattr("knowledge.excerpts.EVIDENCE_WEIGHT", 0.0)
+    assert not quotes_the_trial()  # the passage is found either way; the quote differs
+
+
 def test_exclude_gives_the_next_passages(default_retriever: Retriever) -> None:
     first = default_retriever.search("what is central sensitisation?", k=3)
     shown = [h.passage_id for h in first.hits]
