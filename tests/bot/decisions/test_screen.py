@@ -15,10 +15,16 @@ from bot.decisions.screen import decision, rules
     ("how many co-codamol can i take before bed?", "dose"),
     ("I'm on sertraline 50mg, can I just halve it myself?", "dose"),
     ("should i come off my tramadol now the pain is better", "medicine_change"),
+    ("the pharmacist says the diazepam isn't meant for long term. can i keep taking it?",
+     "medicine_change"),
+    ("dad's on oxycodone and it makes him confused, should he carry on", "medicine_change"),
     ("is it ok to have a glass of wine on top of my gabapentin", "medicine_change"),
     ("which anti-inflammatory would be best for me", "medicine_change"),
     ("the consultant offered a microdiscectomy, should I have it done?", "procedure"),
     ("my surgery is booked for May, should I cancel it?", "procedure"),
+    ("they offered me a nerve block in my neck at C5, is that a good idea for me?",
+     "procedure"),
+    ("a radiofrequency ablation on my lower back, is it worth having?", "procedure"),
     ("do you think I should stop seeing my osteopath?", "treatment_choice"),
     ("should I have them both on the same day or space them out?", "treatment_choice"),
     ("do I have sciatica or is it just a pulled muscle", "diagnosis"),
@@ -44,6 +50,9 @@ def test_treatment_decisions_are_recognised_by_kind(text: str, reason: str) -> N
     "stiff for two days after pilates, is that damage or just normal?",
     "my uncle's back pain settled by itself, is that typical or was he lucky",
     "is it harmful or ok to keep walking when my hip aches",
+    "my sister helps with everything now, is that good or does it keep me stuck",
+    "why do doctors say epidural injections are worth trying for sciatica?",
+    "how long do people usually keep taking gabapentin for nerve pain?",
 ])
 def test_education_questions_are_not_decisions(text: str) -> None:
     assert decision(text) is None
