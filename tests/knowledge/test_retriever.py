@@ -241,6 +241,15 @@ def test_a_does_it_work_question_quotes_the_evidence_in_its_passages(
     assert not quotes_the_trial()  # the passage is found either way; the quote differs
 
 
+def test_asking_whether_it_can_be_undone_finds_the_passages_on_reversing_it(
+        default_retriever: Retriever) -> None:
+    result = default_retriever.search("is that reversible though?", k=3,
+                                      context="what does central sensitisation mean")
+    assert result.followup and result.answerable
+    assert any("revers" in hit.passage.text or "both ways" in hit.passage.text
+               for hit in result.hits)
+
+
 def test_exclude_gives_the_next_passages(default_retriever: Retriever) -> None:
     first = default_retriever.search("what is central sensitisation?", k=3)
     shown = [h.passage_id for h in first.hits]
