@@ -228,7 +228,7 @@ class ActionAnswer(Action):
             dispatcher.utter_message(text=contract.wording(domain, "utter_first_contact"))
         result = search(question, k=excerpts_per_answer(),
                         context=conversation_context(tracker),
-                        seen=tracker.get_slot("shown_passage_ids") or ()) if question else None
+                        seen=tracker.get_slot("shown_quote_ids") or ()) if question else None
         after_check_in = declines_check_in(tracker)
         if after_check_in and (result is None or not result.answerable or not result.hits):
             # a "no" to the check-in: the kind words alone, no "my library doesn't cover"
@@ -248,6 +248,7 @@ class ActionAnswer(Action):
                 SlotSet("last_answer_id", None),
                 SlotSet("last_passage_ids", None),
                 SlotSet("shown_passage_ids", None),
+                SlotSet("shown_quote_ids", None),
                 SlotSet("last_source_ids", None),
                 SlotSet("last_reply_kind", "no_answer"),
             ]
@@ -262,6 +263,7 @@ class ActionAnswer(Action):
             SlotSet("last_answer_id", answer_id),
             SlotSet("last_passage_ids", passage_ids),
             SlotSet("shown_passage_ids", passage_ids),
+            SlotSet("shown_quote_ids", [hit.quote_id for hit in result.hits]),
             SlotSet("last_source_ids", cited),
             SlotSet("last_reply_kind", "answer"),
         ]

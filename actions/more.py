@@ -51,6 +51,8 @@ class ActionTellMore(Action):
             SlotSet("last_answer_id", answer_id),
             SlotSet("last_passage_ids", passage_ids),
             SlotSet("shown_passage_ids", shown + passage_ids),
+            SlotSet("shown_quote_ids", list(tracker.get_slot("shown_quote_ids") or [])
+                    + [hit.quote_id for hit in hits]),
             SlotSet("last_source_ids", cited),
             SlotSet("last_reply_kind", "more"),
         ]

@@ -211,8 +211,11 @@ class Retriever:
                exclude: Iterable[str] = (), seen: Iterable[str] = ()) -> SearchResult:
         """Best ``k`` passages for ``query`` (after ``context`` if it is a follow-up).
         A follow-up keeps its best passage first, shown before or not, and fills the
-        other places with passages the person has not just been shown (``seen``) when
-        any of the best ``k + FOLLOWUP_FRESH_DEPTH`` is new: a new question about the
+        other places with quotes the person has not just been shown (``seen``: quote
+        ids, ``Hit.quote_id``, or whole passage ids) when any of the best
+        ``k + FOLLOWUP_FRESH_DEPTH`` is new; a passage shown before counts as new when
+        the new question quotes another part of it ("does it actually work?" after "what
+        is PRT": the trial next to the description). A new question about the
         same subject is not given all the same quotes again, nor pushed off its subject
         ("so it doesn't make the pain go away?" after ACT had been answered with three
         acupuncture passages)."""
@@ -253,8 +256,9 @@ class Retriever:
             hits.append(Hit(passage, self.index.sources[passage.doc_id], excerpt, float(final[i]),
                             {"dense": float(dense[i]), "bm25": float(lexical[i]),
                              "fused": float(fused[i]), "sentence": best}))
-        if seen and hits:  # the best stays first; then fresh passages, each group in rank order
-            hits = hits[:1] + sorted(hits[1:], key=lambda h: h.passage_id in seen)[:k - 1]
+        if seen and hits:  # the best stays first; then fresh quotes, each group in rank order
+            hits = hits[:1] + sorted(hits[1:], key=lambda h: h.quote_id in seen
+                                     or h.passage_id in seen)[:k - 1]
         signals = self._signals(q, search_vector, dense, lexical, sentence_best)
         confidence = self.calibration.probability(signals)
         answerable = confidence >= self.calibration.threshold \

@@ -87,6 +87,12 @@ class Hit:
     def passage_id(self) -> str:
         return self.passage.id
 
+    @property
+    def quote_id(self) -> str:
+        """The passage and the span quoted from it: two answers quoting different
+        sentences of one passage have different quote ids."""
+        return f"{self.passage.id}@{self.excerpt.start}-{self.excerpt.end}"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "passage_id": self.passage.id,

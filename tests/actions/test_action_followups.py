@@ -190,3 +190,5 @@ def test_a_followup_question_is_answered_with_some_quotes_not_just_shown(domain,
     ids = [e["passage_id"] for e in custom["excerpts"]]
     assert set(ids) - set(slots["shown_passage_ids"])  # the best may be shown again
     assert slots_of(events)["shown_passage_ids"] == ids
+    quotes = slots_of(events)["shown_quote_ids"]  # what the next follow-up avoids
+    assert [q.split("@")[0] for q in quotes] == ids and len(set(quotes)) == len(quotes)

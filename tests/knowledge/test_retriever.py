@@ -228,6 +228,20 @@ def test_a_followup_is_not_given_all_the_quotes_it_was_just_shown(
     assert [h.passage_id for h in again.hits] == shown
 
 
+def test_a_passage_shown_before_is_fresh_when_another_part_of_it_is_quoted(
+        default_retriever: Retriever) -> None:
+    first = default_retriever.search("what is pain reprocessing therapy", k=3)
+    shown_quotes = [h.quote_id for h in first.hits]
+    followup = "and does it actually work?"
+    plain = default_retriever.search(followup, k=3, context=first.query)
+    by_quote = default_retriever.search(followup, k=3, context=first.query, seen=shown_quotes)
+    assert by_quote.followup
+    assert set(shown_quotes) & {h.quote_id for h in plain.hits[1:]}  # unseen: repeats
+    # the trial sits in a passage already quoted for its description: a new quote
+    assert any("RCT" in h.excerpt.text for h in by_quote.hits)
+    assert not set(shown_quotes) & {h.quote_id for h in by_quote.hits[1:]}
+
+
 def test_a_does_it_work_question_quotes_the_evidence_in_its_passages(
         default_retriever: Retriever, monkeypatch) -> None:
     question = "any decent evidence pain reprocessing therapy does anything?"
