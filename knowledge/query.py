@@ -79,6 +79,7 @@ def query_terms(path: Path = TERMS_PATH) -> dict:
     return {"expansions": expansions, "out_of_scope": list(data.get("out_of_scope") or []),
             "real_word_errors": confusions, "openings": opening,
             "function_words": frozenset(str(w).lower() for w in data.get("function_words") or []),
+            "generic_words": frozenset(str(w).lower() for w in data.get("generic_words") or []),
             "evidence_questions": re.compile("|".join(f"(?:{rx})" for rx in evidence), re.I)
             if evidence else None,
             "evidence_terms": frozenset(t for w in data.get("evidence_words") or []

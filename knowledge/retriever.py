@@ -41,6 +41,10 @@ NO_SIGNALS = Signals(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # a message with no wor
 # conversations): follow-ups with evidence 17 -> 19 of 27, answers repeating a quote
 # 5 -> 10 of 32
 FOLLOWUP_FRESH_DEPTH = 2
+# a word the library never uses, left by the spelling repair, this long or longer names a
+# subject ("hypnotherapy") even when it is not an everyday word: a typo of a library word
+# is repaired first, and a short unknown word may be a typo still
+RARE_SUBJECT_LETTERS = 8
 
 
 SearchMode = Literal["dense", "bm25", "hybrid"]
@@ -286,13 +290,13 @@ class Retriever:
         Nothing when any word of X is one the library uses; misspellings are not
         counted (they are not everyday words)."""
         known, vocabulary = self.index.lexical.terms, self.index.lexical.vocabulary
-        expansions = query_terms()["expansions"]
-        about = asked_about(q.repaired)
+        expansions, generic = query_terms()["expansions"], query_terms()["generic_words"]
+        about = [w for w in asked_about(q.repaired) if w not in generic]
         never = [w for w in about if w not in vocabulary and w not in expansions
                  and not (terms(w) and terms(w)[0] in known)]
         if len(never) < len(about):  # "is breathwork or cold showers worth a try"
             return []  # names something the library does discuss
-        return [w for w in never if w in self._english]
+        return [w for w in never if w in self._english or len(w) >= RARE_SUBJECT_LETTERS]
 
     def _new_unknown_subject(self, q: PreparedQuery) -> bool:
         """Whether a follow-up turns to a subject the library never mentions and that is

@@ -170,6 +170,14 @@ def test_a_question_about_something_never_mentioned_is_declined(
     assert not default_retriever.search("is swimming good for chronic pain?").answerable
     assert default_retriever.search("does acupuncture help chronic pain?").answerable
 
+    # a kind of thing ("therapy", "machines", "any good") does not make it one the library
+    # discusses; an unknown long word is a subject, not a typo
+    assert default_retriever.unmentioned("is cupping therapy any good for a stiff neck") == [
+        "cupping"]
+    assert default_retriever.unmentioned("does hypnotherapy help with pain") == ["hypnotherapy"]
+    assert not default_retriever.search("does hypnotherapy help with pain").answerable
+    assert default_retriever.unmentioned("is mindfulness any good for back pain") == []
+
 
 @pytest.mark.parametrize(("query", "phrase"), [
     ("tiny things hurt way more than they should", "hyperalgesia"),
