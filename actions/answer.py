@@ -21,21 +21,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import contract, review_log, tone
 from bot import settings
+from bot.questions import is_question
 
 SUGGESTED_TOPICS = 3
 # "My library doesn't cover X" names X only for a short question and a short X
 NAMED_SUBJECT_MAX_WORDS = 4
 NAMED_QUESTION_MAX_WORDS = 20
-QUESTION_WORDS = frozenset({
-    "what", "whats", "why", "how", "hows", "when", "where", "who", "which", "is", "are",
-    "am", "do", "does", "did", "can", "could", "should", "will", "would", "has", "have",
-    "any", "anything", "explain", "tell"})
-
-
-def is_question(text: str) -> bool:
-    """Whether a message reads as a question: a question mark, or a question word first."""
-    first = text.strip().lower().split()[:1]
-    return "?" in text or bool(first) and first[0].strip(",.!'") in QUESTION_WORDS
 
 
 def excerpts_per_answer() -> int:

@@ -253,7 +253,7 @@ def test_a_statement_about_pain_is_searched_not_misunderstood(domain) -> None:
 
 
 def test_questions_are_recognised_by_mark_or_first_word() -> None:
-    from actions.answer import is_question
+    from bot.questions import is_question
 
     assert is_question("whats pacing") and is_question("pacing?")
     assert is_question("Can someone explain central sensitization")
