@@ -22,11 +22,11 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-FALLBACK_INTENT = "nlu_fallback"
 VOCABULARY_FILE = "closed_set_vocabulary.json"
 _WORD = re.compile(r"[a-z0-9']+")
 
@@ -95,7 +95,7 @@ class ClosedSetScreen(GraphComponent, IntentClassifier):
         if text.startswith("/") or name not in self.intents \
                 or words(text) & self.vocabulary.get(name, frozenset()):
             return False
-        message.set(INTENT, {INTENT_NAME_KEY: FALLBACK_INTENT,
+        message.set(INTENT, {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME,
                              PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY)},
                     add_to_output=True)
         return True

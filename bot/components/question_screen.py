@@ -19,13 +19,12 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.components.decision_screen import QUESTION_INTENT
 from bot.questions import is_question
-
-FALLBACK_INTENT = "nlu_fallback"
-QUESTION_INTENT = "ask_question"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -49,7 +48,7 @@ class QuestionScreen(GraphComponent, IntentClassifier):
         """Screens one message in place; returns whether its intent was changed."""
         text = (message.get(TEXT) or "").strip()
         intent = message.get(INTENT) or {}
-        if text.startswith("/") or intent.get(INTENT_NAME_KEY) != FALLBACK_INTENT \
+        if text.startswith("/") or intent.get(INTENT_NAME_KEY) != DEFAULT_NLU_FALLBACK_INTENT_NAME \
                 or not is_question(text):
             return False
         message.set(INTENT, {INTENT_NAME_KEY: QUESTION_INTENT,

@@ -263,9 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         if stale not in keep:
             shutil.rmtree(stale)
     for seed in seeds:
-        texts, classes = training_data(settings.training, seed)
         folder = member(settings, seed)
-        wanted = fingerprint(settings.training, package, seed, texts, classes)
+        texts, classes, wanted = member_inputs(settings, package, seed)
         if args.if_changed and is_current(folder, wanted):
             print(f"safety classifier member {folder} is up to date")
             continue
@@ -283,13 +282,18 @@ def package_spec() -> str:
     return f"{MODEL_PACKAGE}=={version(MODEL_PACKAGE)}"
 
 
+def member_inputs(settings: DetectorSettings, package: str,
+                  seed: int) -> tuple[list[str], list[str], str]:
+    """(texts, classes, fingerprint) of the member trained with ``seed``."""
+    texts, classes = training_data(settings.training, seed)
+    return texts, classes, fingerprint(settings.training, package, seed, texts, classes)
+
+
 def current_members(settings: DetectorSettings) -> dict[int, bool]:
     """For each seed in the settings, whether its stored member is current, that is
     whether ``--if-changed`` would keep it."""
     package = package_spec()
-    return {seed: is_current(member(settings, seed),
-                             fingerprint(settings.training, package, seed,
-                                         *training_data(settings.training, seed)))
+    return {seed: is_current(member(settings, seed), member_inputs(settings, package, seed)[2])
             for seed in (int(s) for s in settings.training["seeds"])}
 
 
